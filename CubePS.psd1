@@ -1,0 +1,27 @@
+@{
+    # The one place the version lives: build.ps1 reads it for the assemblies and the package.
+    ModuleVersion        = '0.1.0'
+    RootModule           = 'CubePS.dll'
+    GUID                 = 'a11bb065-5633-4b33-8308-4f896defab9d'
+    Author               = 'CubePS contributors'
+    CompanyName          = 'CubePS contributors'
+    Copyright            = '(c) 2026 CubePS contributors. MIT License.'
+    Description          = 'Customer data from the Cube CRM (by Headshed) as PowerShell objects: Connect-Cube and Get-CubeCustomer, with paging, retries, one column set per call for Export-Csv, and unattended use through CUBE_* environment variables.'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    PowerShellVersion    = '5.1'
+    # A netstandard2.0 module needs .NET Framework 4.7.2 or later under Windows PowerShell.
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess     = @('CubePS.Format.ps1xml')
+    CmdletsToExport      = @('Connect-Cube', 'Disconnect-Cube', 'Get-CubeConnection', 'Get-CubeCustomer')
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('Cube', 'Headshed', 'CRM', 'Customers', 'Export', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            ProjectUri   = 'https://github.com/cubeps/CubePS'
+            LicenseUri   = 'https://github.com/cubeps/CubePS/blob/main/LICENSE'
+            ReleaseNotes = 'First release: Connect-Cube, Disconnect-Cube, Get-CubeConnection and Get-CubeCustomer with paging, retries, timeouts, -First/-Skip/-IncludeTotalCount and one property set per call.'
+        }
+    }
+}

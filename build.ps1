@@ -1,0 +1,141 @@
+#Requires -Version 7.2
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates, benchmarks and packages CubePS.
+
+.DESCRIPTION
+    One entry point for every task. It needs only the .NET SDK: PowerShell itself comes from the
+    tool manifest (dotnet tool restore), Pester from NuGet. Every path derives from CubePS.psd1,
+    where the version lives.
+
+    Build    Release build; assembles the importable module in out/CubePS.
+    Test     Build, then every xUnit and Pester test; the last line is "N passed, N failed".
+    Demo     Build, start the Cube simulator, run a short session against it, stop it.
+    Bench    Build, then measure CubePS against an Invoke-RestMethod loop (out/bench).
+    Package  Build, then out/CubePS.<version>.nupkg through Publish-PSResource.
+    Clean    Remove out/ and the bin/obj folders.
+
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Release', 'Debug')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$ProgressPreference = 'SilentlyContinue'
+
+$Root = $PSScriptRoot
+$ManifestPath = Join-Path $Root 'CubePS.psd1'
+$Manifest = Import-PowerShellDataFile -LiteralPath $ManifestPath
+$ModuleName = [IO.Path]::GetFileNameWithoutExtension($ManifestPath)
+$Version = $Manifest.ModuleVersion
+$Out = Join-Path $Root 'out'
+$ModuleOut = Join-Path $Out $ModuleName
+$SimulatorOut = Join-Path $Out 'simulator'
+$ResultsOut = Join-Path $Out 'test-results'
+
+# The dlls the module ships, and nothing else: the module's own two, and the netstandard2.0
+# closure of System.Text.Json that Windows PowerShell 5.1 loads from dependencies/.
+$ModuleAssemblies = @('CubePS.dll', 'CubePS.Client.dll')
+$DependencyAssemblies = @(
+    'Microsoft.Bcl.AsyncInterfaces.dll'
+    'System.Buffers.dll'
+    'System.Memory.dll'
+    'System.Numerics.Vectors.dll'
+    'System.Runtime.CompilerServices.Unsafe.dll'
+    'System.Text.Encodings.Web.dll'
+    'System.Text.Json.dll'
+    'System.Threading.Tasks.Extensions.dll'
+)
+
+function Invoke-Native {
+    # Runs a program and stops the build when it fails.
+    param([Parameter(Mandatory)][string] $FilePath, [string[]] $ArgumentList = @())
+    & $FilePath @ArgumentList
+    if ($LASTEXITCODE -ne 0) {
+        throw "'$FilePath $($ArgumentList -join ' ')' failed with exit code $LASTEXITCODE."
+    }
+}
+
+function Get-PwshCommand {
+    # The PowerShell running this script, as a command line for a fresh process. Under the dotnet
+    # tool that is 'dotnet <path>/pwsh.dll'.
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
+        return @($process, (Join-Path $PSHOME 'pwsh.dll'))
+    }
+    return @($process)
+}
+
+function Invoke-Pwsh {
+    # Runs a script file in a fresh pwsh process; returns its exit code.
+    param([Parameter(Mandatory)][string] $File, [string[]] $ArgumentList = @())
+    $pwsh = Get-PwshCommand
+    $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $File) + $ArgumentList
+    & $pwsh[0] @arguments
+    return $LASTEXITCODE
+}
+
+function Get-PesterManifest {
+    # Pester 5.7.1 from NuGet (the PowerShell Gallery may be out of reach): a PackageDownload in
+    # tests/tools puts it in the NuGet cache, where it is imported by path.
+    $toolsProject = Join-Path $Root 'tests/tools/TestTools.csproj'
+    Invoke-Native dotnet @('restore', $toolsProject, '--verbosity', 'quiet')
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+    $pester = Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'
+    if (-not (Test-Path -LiteralPath $pester)) {
+        throw "Pester 5.7.1 was not restored to $pester."
+    }
+    return $pester
+}
+
+function Invoke-Clean {
+    foreach ($path in @($Out) + @(Get-ChildItem -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests') -Directory -Recurse -Include bin, obj | ForEach-Object FullName)) {
+        if (Test-Path -LiteralPath $path) {
+            Remove-Item -LiteralPath $path -Recurse -Force
+        }
+    }
+    Write-Host "Cleaned."
+}
+
+function Invoke-Build {
+    Write-Host "Building $ModuleName $Version ($Configuration)"
+    $publish = Join-Path $Out 'publish'
+    if (Test-Path -LiteralPath $publish) { Remove-Item -LiteralPath $publish -Recurse -Force }
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'src/CubePS/CubePS.csproj'), '--configuration', $Configuration,
+        '--output', $publish, "-p:Version=$Version", '--nologo', '--verbosity', 'quiet')
+    Invoke-Native dotnet @('build', (Join-Path $Root 'tests/CubeSimulator/CubeSimulator.csproj'), '--configuration', $Configuration,
+        '--output', $SimulatorOut, '--nologo', '--verbosity', 'quiet')
+
+    # Every dll the publish made must be one we meant to ship.
+    $published = Get-ChildItem -LiteralPath $publish -Filter *.dll | ForEach-Object Name
+    $unexpected = $published | Where-Object { $_ -notin $ModuleAssemblies -and $_ -notin $DependencyAssemblies }
+    if ($unexpected) { throw "The build made dlls that are not in the shipping list: $($unexpected -join ', ')." }
+    $missing = @($ModuleAssemblies) + $DependencyAssemblies | Where-Object { $_ -notin $published }
+    if ($missing) { throw "The build did not make these shipped dlls: $($missing -join ', ')." }
+
+    if (Test-Path -LiteralPath $ModuleOut) { Remove-Item -LiteralPath $ModuleOut -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $ModuleOut, (Join-Path $ModuleOut 'dependencies'), (Join-Path $ModuleOut 'en-US')
+    Copy-Item -LiteralPath $ManifestPath -Destination $ModuleOut
+    Copy-Item -LiteralPath (Join-Path $Root 'LICENSE') -Destination $ModuleOut
+    Copy-Item -LiteralPath (Join-Path $Root 'src/CubePS/CubePS.Format.ps1xml') -Destination $ModuleOut
+    foreach ($dll in $ModuleAssemblies) {
+        Copy-Item -LiteralPath (Join-Path $publish $dll) -Destination $ModuleOut
+    }
+    foreach ($dll in $DependencyAssemblies) {
+        Copy-Item -LiteralPath (Join-Path $publish $dll) -Destination (Join-Path $ModuleOut 'dependencies')
+    }
+    Write-Host "Module: $ModuleOut"
+}
+
+switch ($Task) {
+    'Clean' { Invoke-Clean }
+    'Build' { Invoke-Build }
+}

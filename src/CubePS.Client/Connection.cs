@@ -1,0 +1,314 @@
+using System;
+using System.Globalization;
+using System.Net;
+using System.Net.Http;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Security;
+using System.Security.Authentication;
+using System.Text;
+
+namespace CubePS;
+
+/// <summary>How a connection proves who it is.</summary>
+public enum CubeAuthenticationKind
+{
+    /// <summary>Header <c>Authorization: Token &lt;token&gt;</c>, recommended by Headshed.</summary>
+    Token,
+
+    /// <summary>HTTP Basic with the user's email and password.</summary>
+    Basic,
+}
+
+/// <summary>
+/// A Cube connection: where Cube is, the credentials, and request defaults. It owns one HttpClient,
+/// made on first use and shared by every request and every runspace that uses the connection.
+/// The secret stays a SecureString until a request header is built; nothing here shows it.
+/// </summary>
+public sealed class Connection : IDisposable
+{
+    /// <summary>Requests of one connection that may be under way at once (a cap for prefetching pages).</summary>
+    internal const int MaximumConnectionsPerServer = 8;
+
+    private static readonly string UserAgent = string.Format(
+        CultureInfo.InvariantCulture,
+        "CubePS/{0} ({1})",
+        typeof(Connection).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0] ?? "0.0.0",
+        RuntimeInformation.FrameworkDescription);
+
+    private readonly object _clientGate = new();
+    private readonly SecureString _secret;
+    private readonly NetworkCredential? _proxyCredential;
+    private readonly Func<HttpMessageHandler>? _handlerFactory;
+    private HttpClient? _client;
+
+    private Connection(ConnectionOptions options, Func<HttpMessageHandler>? handlerFactory)
+    {
+        _handlerFactory = handlerFactory;
+        if (options.Account is not null && options.BaseUri is not null)
+        {
+            throw new ArgumentException("Give either an account name or a base URI, not both.", nameof(options));
+        }
+
+        if (options.Account is not null)
+        {
+            Account = options.Account.ToLowerInvariant();
+            BaseUri = CubeEndpoint.FromAccount(options.Account);
+        }
+        else if (options.BaseUri is not null)
+        {
+            BaseUri = CubeEndpoint.NormalizeBaseUri(options.BaseUri);
+        }
+        else
+        {
+            throw new ArgumentException("Give an account name or a base URI.", nameof(options));
+        }
+
+        if (options.Token is not null)
+        {
+            if (options.UserName is not null || options.Password is not null)
+            {
+                throw new ArgumentException("Give either a token or a user name and password, not both.", nameof(options));
+            }
+
+            AuthenticationKind = CubeAuthenticationKind.Token;
+            _secret = Protect(options.Token, "token");
+            if (Reveal(_secret).Trim().Length != _secret.Length || HasControlCharacter(Reveal(_secret)))
+            {
+                throw new ArgumentException("The token has spaces or control characters at its ends or inside; copy it again from Cube.", nameof(options));
+            }
+        }
+        else if (options.UserName is not null && options.Password is not null)
+        {
+            if (options.UserName.Trim().Length == 0 || options.UserName.IndexOf(':') >= 0)
+            {
+                throw new ArgumentException("The user name is empty or contains ':', which HTTP Basic authentication cannot carry.", nameof(options));
+            }
+
+            AuthenticationKind = CubeAuthenticationKind.Basic;
+            UserName = options.UserName;
+            _secret = Protect(options.Password, "password");
+        }
+        else
+        {
+            throw new ArgumentException("Give a token, or a user name and password.", nameof(options));
+        }
+
+        if (BaseUri.Scheme == Uri.UriSchemeHttp && !CubeEndpoint.IsLoopback(BaseUri) && !options.AllowUnencryptedAuthentication)
+        {
+            throw new CubeException(
+                CubeErrorIds.UnencryptedAuthentication,
+                CubeErrorCategory.SecurityError,
+                string.Format(
+                    CultureInfo.InvariantCulture,
+                    "{0} is plain http on a host that is not this machine, so the {1} would cross the network unencrypted. Use https, or add -AllowUnencryptedAuthentication if you accept that.",
+                    BaseUri.GetLeftPart(UriPartial.Authority),
+                    AuthenticationKind == CubeAuthenticationKind.Token ? "token" : "password"),
+                BaseUri)
+            {
+                RecommendedAction = "Use an https:// base URI.",
+            };
+        }
+
+        if (options.ProxyCredential is not null && options.Proxy is null)
+        {
+            throw new ArgumentException("A proxy credential needs a proxy: give -Proxy as well.", nameof(options));
+        }
+
+        RequestSettings = options.RequestSettings;
+        Proxy = options.Proxy;
+        _proxyCredential = options.ProxyCredential;
+        SkipCertificateCheck = options.SkipCertificateCheck;
+        AllowUnencryptedAuthentication = options.AllowUnencryptedAuthentication;
+        Source = options.Source;
+        Masker = new SecretMasker(RevealSecretsForMasking());
+    }
+
+    /// <summary>The address that routes are appended to, always ending in '/'.</summary>
+    public Uri BaseUri { get; }
+
+    /// <summary>The account name when the connection was made with -Account.</summary>
+    public string? Account { get; }
+
+    public CubeAuthenticationKind AuthenticationKind { get; }
+
+    /// <summary>The user name of a Basic connection; null for a token.</summary>
+    public string? UserName { get; }
+
+    public int TimeoutSec => RequestSettings.TimeoutSec;
+
+    public int MaximumRetryCount => RequestSettings.MaximumRetryCount;
+
+    public int RetryIntervalSec => RequestSettings.RetryIntervalSec;
+
+    public Uri? Proxy { get; }
+
+    public bool SkipCertificateCheck { get; }
+
+    public bool AllowUnencryptedAuthentication { get; }
+
+    /// <summary>"Connect-Cube" or "Environment".</summary>
+    public string Source { get; }
+
+    /// <summary>The request defaults of this connection.</summary>
+    public RequestSettings RequestSettings { get; }
+
+    internal SecretMasker Masker { get; }
+
+    /// <summary>Who the connection acts as, in words fit for a message.</summary>
+    internal string Identity => AuthenticationKind == CubeAuthenticationKind.Token ? "the token" : "user " + UserName;
+
+    /// <summary>Makes a connection, checking the options; the secrets are copied.</summary>
+    public static Connection Create(ConnectionOptions options) => new(options, null);
+
+    /// <summary>A connection that sends its requests through <paramref name="handlerFactory"/> (tests).</summary>
+    internal static Connection Create(ConnectionOptions options, Func<HttpMessageHandler> handlerFactory) => new(options, handlerFactory);
+
+    public override string ToString() => string.Format(
+        CultureInfo.InvariantCulture,
+        "{0} ({1}{2})",
+        BaseUri,
+        AuthenticationKind,
+        UserName is null ? string.Empty : ", " + UserName);
+
+    /// <summary>Closes the sockets. Using the connection again opens new ones.</summary>
+    public void Dispose()
+    {
+        HttpClient? client;
+        lock (_clientGate)
+        {
+            client = _client;
+            _client = null;
+        }
+
+        client?.Dispose();
+    }
+
+    /// <summary>The shared client, made on first use.</summary>
+    internal HttpClient GetHttpClient()
+    {
+        lock (_clientGate)
+        {
+            if (_client is null)
+            {
+                var handler = _handlerFactory?.Invoke() ?? CreateHandler();
+                _client = new HttpClient(handler, disposeHandler: true)
+                {
+                    // Timeouts are per request and per read of the body, enforced by CubeHttp.
+                    Timeout = System.Threading.Timeout.InfiniteTimeSpan,
+                };
+                _client.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+                _client.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
+            }
+
+            return _client;
+        }
+    }
+
+    /// <summary>The Authorization header value. The only place the secret becomes a string.</summary>
+    internal string CreateAuthorizationHeaderValue()
+    {
+        var secret = Reveal(_secret);
+        return AuthenticationKind == CubeAuthenticationKind.Token
+            ? "Token " + secret
+            : "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(UserName + ":" + secret));
+    }
+
+    private static SecureString Protect(SecureString secret, string what)
+    {
+        if (secret.Length == 0)
+        {
+            throw new ArgumentException("The " + what + " is empty.");
+        }
+
+        var copy = secret.Copy();
+        copy.MakeReadOnly();
+        return copy;
+    }
+
+    private static bool HasControlCharacter(string text)
+    {
+        foreach (var c in text)
+        {
+            if (char.IsControl(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Reveal(SecureString secure)
+    {
+        var pointer = IntPtr.Zero;
+        try
+        {
+            pointer = Marshal.SecureStringToGlobalAllocUnicode(secure);
+            return Marshal.PtrToStringUni(pointer) ?? string.Empty;
+        }
+        finally
+        {
+            if (pointer != IntPtr.Zero)
+            {
+                Marshal.ZeroFreeGlobalAllocUnicode(pointer);
+            }
+        }
+    }
+
+    private string?[] RevealSecretsForMasking()
+    {
+        var secret = Reveal(_secret);
+        return new[]
+        {
+            secret,
+            AuthenticationKind == CubeAuthenticationKind.Basic ? Convert.ToBase64String(Encoding.UTF8.GetBytes(UserName + ":" + secret)) : null,
+            _proxyCredential?.Password,
+        };
+    }
+
+    private HttpMessageHandler CreateHandler()
+    {
+        var handler = new HttpClientHandler
+        {
+            // Redirects are followed by CubeHttp, and only within the connection's origin, so
+            // credentials never go to another host.
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+            UseCookies = false,
+        };
+
+        TrySet(() => handler.MaxConnectionsPerServer = MaximumConnectionsPerServer);
+        if (RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal))
+        {
+            // Windows PowerShell 5.1: ask for TLS 1.2 on this handler instead of changing
+            // ServicePointManager.SecurityProtocol for the whole process.
+            TrySet(() => handler.SslProtocols = SslProtocols.Tls12);
+        }
+
+        if (Proxy is not null)
+        {
+            handler.UseProxy = true;
+            handler.Proxy = new WebProxy(Proxy) { Credentials = _proxyCredential };
+        }
+
+        if (SkipCertificateCheck)
+        {
+            handler.ServerCertificateCustomValidationCallback = (_, _, _, _) => true;
+        }
+
+        return handler;
+    }
+
+    private static void TrySet(Action set)
+    {
+        try
+        {
+            set();
+        }
+        catch (PlatformNotSupportedException)
+        {
+            // Older .NET Framework builds lack the setting; their default applies.
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace CubePS.Customers;
+
+/// <summary>
+/// Pages being fetched ahead of the one being read, each into memory, at most a window of them at
+/// once. A page is only taken (and so only used) once the server's own links lead to it; the
+/// others are cancelled when the prediction proves wrong or the download ends.
+/// </summary>
+internal sealed class PagePrefetcher : IDisposable
+{
+    private readonly Dictionary<string, PendingPage> _pending = new(StringComparer.Ordinal);
+    private readonly CancellationToken _cancellationToken;
+    private readonly Func<Uri, CancellationToken, Task<byte[]>> _fetch;
+
+    public PagePrefetcher(Func<Uri, CancellationToken, Task<byte[]>> fetch, CancellationToken cancellationToken)
+    {
+        _fetch = fetch;
+        _cancellationToken = cancellationToken;
+    }
+
+    /// <summary>How many pages may be fetched ahead at once.</summary>
+    public int Window { get; set; } = 1;
+
+    public int Pending => _pending.Count;
+
+    /// <summary>Starts fetching <paramref name="uri"/> unless it is under way or the window is full.</summary>
+    public void Start(Uri uri)
+    {
+        if (_pending.Count >= Window || _pending.ContainsKey(uri.AbsoluteUri) || _cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var cancel = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
+        var task = Task.Run(() => _fetch(uri, cancel.Token), CancellationToken.None);
+        _pending.Add(uri.AbsoluteUri, new PendingPage(task, cancel));
+    }
+
+    /// <summary>The fetch of <paramref name="uri"/>, removed from the pending set; null when it was not started.</summary>
+    public Task<byte[]>? Take(Uri uri)
+    {
+        if (!_pending.TryGetValue(uri.AbsoluteUri, out var page))
+        {
+            return null;
+        }
+
+        _pending.Remove(uri.AbsoluteUri);
+        page.Task.ContinueWith(static (_, cancel) => ((CancellationTokenSource)cancel!).Dispose(), page.Cancel, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        return page.Task;
+    }
+
+    /// <summary>Cancels every pending fetch except the one for <paramref name="keep"/>.</summary>
+    public void CancelAllExcept(Uri keep)
+    {
+        var keepKey = keep.AbsoluteUri;
+        var abandoned = new List<string>();
+        foreach (var entry in _pending)
+        {
+            if (entry.Key != keepKey)
+            {
+                abandoned.Add(entry.Key);
+            }
+        }
+
+        foreach (var key in abandoned)
+        {
+            Abandon(_pending[key]);
+            _pending.Remove(key);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var page in _pending.Values)
+        {
+            Abandon(page);
+        }
+
+        _pending.Clear();
+    }
+
+    private static void Abandon(PendingPage page)
+    {
+        page.Cancel.Cancel();
+
+        // Nobody awaits an abandoned fetch: observe its failure, then release its token source.
+        page.Task.ContinueWith(
+            static (task, cancel) =>
+            {
+                _ = task.Exception;
+                ((CancellationTokenSource)cancel!).Dispose();
+            },
+            page.Cancel,
+            CancellationToken.None,
+            TaskContinuationOptions.None,
+            TaskScheduler.Default);
+    }
+
+    private sealed class PendingPage
+    {
+        public PendingPage(Task<byte[]> task, CancellationTokenSource cancel)
+        {
+            Task = task;
+            Cancel = cancel;
+        }
+
+        public Task<byte[]> Task { get; }
+
+        public CancellationTokenSource Cancel { get; }
+    }
+}

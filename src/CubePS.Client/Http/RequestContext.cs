@@ -1,0 +1,64 @@
+using System;
+using System.Globalization;
+
+namespace CubePS.Http;
+
+/// <summary>
+/// What one request is for (which assignment, which page, which URI), so that every error it
+/// raises names its target and shows the URI with secrets masked.
+/// </summary>
+internal sealed class RequestContext
+{
+    public RequestContext(int assignmentId, int pageNumber, Uri uri, SecretMasker masker)
+    {
+        AssignmentId = assignmentId;
+        PageNumber = pageNumber;
+        Uri = uri;
+        Masker = masker;
+        DisplayUri = masker.MaskUri(uri);
+    }
+
+    public SecretMasker Masker { get; }
+
+    public int AssignmentId { get; }
+
+    public int PageNumber { get; }
+
+    public Uri Uri { get; }
+
+    /// <summary>The URI as messages show it.</summary>
+    public string DisplayUri { get; }
+
+    public string Describe() => string.Format(
+        CultureInfo.InvariantCulture,
+        "assignment {0}, page {1} (GET {2})",
+        AssignmentId,
+        PageNumber,
+        DisplayUri);
+
+    public CubeException Error(string errorId, CubeErrorCategory category, string message, Exception? inner = null) =>
+        new(errorId, category, message, AssignmentId, inner) { RequestUri = DisplayUri };
+
+    public CubeException TimedOut(string message)
+    {
+        var error = Error(CubeErrorIds.RequestTimeout, CubeErrorCategory.OperationTimeout, message + " Request: " + Describe() + ".");
+        error.IsTransient = true;
+        error.RecommendedAction = "Raise -TimeoutSec if Cube is slow to answer, or try again later.";
+        return error;
+    }
+
+    public CubeException ConnectionLost(string message, Exception? inner)
+    {
+        var error = Error(CubeErrorIds.ConnectionFailed, CubeErrorCategory.ConnectionError, message + " Request: " + Describe() + ".", inner);
+        error.IsTransient = true;
+        error.RecommendedAction = "Check the network path to Cube (DNS, proxy, firewall), then try again.";
+        return error;
+    }
+
+    public CubeException InvalidResponse(string message, Exception? inner = null)
+    {
+        var error = Error(CubeErrorIds.InvalidResponse, CubeErrorCategory.InvalidData, message, inner);
+        error.RecommendedAction = "Check that the base URI points at Cube's API (not a login page or a proxy), then try again; report a reply that stays broken to Headshed.";
+        return error;
+    }
+}

@@ -1,0 +1,59 @@
+using System;
+using System.Net.Http;
+
+namespace CubePS.Http;
+
+/// <summary>Which failures are worth another try, and how long to wait before it.</summary>
+internal static class RetryPolicy
+{
+    /// <summary>The statuses that say "try again later". Any other 4xx is final: retrying a 401 or 404 cannot help.</summary>
+    private static readonly int[] RetryableStatusCodes = { 408, 429, 500, 502, 503, 504 };
+
+    public static bool IsRetryableStatus(int statusCode) => Array.IndexOf(RetryableStatusCodes, statusCode) >= 0;
+
+    /// <summary>
+    /// The wait before retry number <paramref name="retryNumber"/> (1 for the first retry): what the
+    /// server asked for in Retry-After, else the interval doubled for each earlier retry plus up to
+    /// half of that again at random, so that many clients do not retry in step. Never longer than
+    /// <see cref="RequestSettings.MaximumRetryWait"/>.
+    /// </summary>
+    public static TimeSpan ComputeDelay(int retryNumber, TimeSpan interval, TimeSpan? retryAfter, double random01)
+    {
+        var max = RequestSettings.MaximumRetryWait;
+        if (retryAfter is { } asked)
+        {
+            return asked < TimeSpan.Zero ? TimeSpan.Zero : asked > max ? max : asked;
+        }
+
+        var exponent = Math.Min(retryNumber - 1, 16);
+        var backoff = interval.TotalMilliseconds * Math.Pow(2, exponent);
+        var withJitter = backoff + (backoff * 0.5 * random01);
+        return withJitter >= max.TotalMilliseconds ? max : TimeSpan.FromMilliseconds(withJitter);
+    }
+
+    /// <summary>
+    /// Retry-After as seconds or as an HTTP date. A date is measured against the reply's own Date
+    /// header when it has one, so a skewed local clock does not stretch or cut the wait.
+    /// </summary>
+    public static TimeSpan? ReadRetryAfter(HttpResponseMessage response, DateTimeOffset now)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header is null)
+        {
+            return null;
+        }
+
+        if (header.Delta is { } delta)
+        {
+            return delta;
+        }
+
+        if (header.Date is { } date)
+        {
+            var reference = response.Headers.Date ?? now;
+            return date - reference;
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,124 @@
+using System;
+using System.Management.Automation;
+using System.Security;
+using CubePS.Infrastructure;
+
+namespace CubePS.Commands;
+
+/// <summary>
+/// Connect-Cube: describes a Cube server and credentials, and makes that this session's default
+/// connection. It does not contact Cube (the API has no endpoint to check credentials with);
+/// the first Get-CubeCustomer does.
+/// </summary>
+[Cmdlet(VerbsCommunications.Connect, "Cube", DefaultParameterSetName = AccountWithToken)]
+[OutputType(typeof(Connection))]
+public sealed class ConnectCubeCommand : CubeCmdlet
+{
+    private const string AccountWithToken = "AccountWithToken";
+    private const string AccountWithCredential = "AccountWithCredential";
+    private const string BaseUriWithToken = "BaseUriWithToken";
+    private const string BaseUriWithCredential = "BaseUriWithCredential";
+
+    /// <summary>The Cube account: 'acme' for https://acme.headshed.com.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = AccountWithToken)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = AccountWithCredential)]
+    [ValidateCubeAccount]
+    public string Account { get; set; } = string.Empty;
+
+    /// <summary>Any other Cube address (a test host, a proxy, the simulator); routes are appended to its path.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = BaseUriWithToken)]
+    [Parameter(Mandatory = true, ParameterSetName = BaseUriWithCredential)]
+    [ValidateHttpUri]
+    public Uri? BaseUri { get; set; }
+
+    /// <summary>An API token, sent as 'Authorization: Token &lt;token&gt;'.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = AccountWithToken)]
+    [Parameter(Mandatory = true, ParameterSetName = BaseUriWithToken)]
+    [ValidateNotNull]
+    [ValidateNotEmptySecret]
+    public SecureString? Token { get; set; }
+
+    /// <summary>A Cube user's email and password, sent with HTTP Basic authentication.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = AccountWithCredential)]
+    [Parameter(Mandatory = true, ParameterSetName = BaseUriWithCredential)]
+    [ValidateNotNull]
+    public PSCredential? Credential { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int TimeoutSec { get; set; } = RequestSettings.DefaultTimeoutSec;
+
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int MaximumRetryCount { get; set; } = RequestSettings.DefaultMaximumRetryCount;
+
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int RetryIntervalSec { get; set; } = RequestSettings.DefaultRetryIntervalSec;
+
+    /// <summary>A proxy to use instead of the system's.</summary>
+    [Parameter]
+    [ValidateHttpUri]
+    public Uri? Proxy { get; set; }
+
+    [Parameter]
+    [ValidateNotNull]
+    public PSCredential? ProxyCredential { get; set; }
+
+    /// <summary>Accept any server certificate. Only for test hosts: it lets anyone on the path read the credentials.</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
+    /// <summary>Allow plain http to a host other than this machine.</summary>
+    [Parameter]
+    public SwitchParameter AllowUnencryptedAuthentication { get; set; }
+
+    /// <summary>Also write the connection to the pipeline.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var options = new ConnectionOptions
+        {
+            Account = ParameterSetName.StartsWith("Account", StringComparison.Ordinal) ? Account : null,
+            BaseUri = BaseUri,
+            Token = Token,
+            UserName = Credential?.UserName,
+            Password = Credential?.Password,
+            RequestSettings = new RequestSettings(TimeoutSec, MaximumRetryCount, RetryIntervalSec),
+            Proxy = Proxy,
+            ProxyCredential = ProxyCredential?.GetNetworkCredential(),
+            SkipCertificateCheck = SkipCertificateCheck,
+            AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
+        };
+
+        Connection connection;
+        try
+        {
+            connection = Connection.Create(options);
+        }
+        catch (CubeException e)
+        {
+            ThrowCubeError(e);
+            return;
+        }
+        catch (ArgumentException e)
+        {
+            ThrowTerminatingError(ErrorRecords.InvalidArgument(e.Message, (object?)BaseUri ?? Account));
+            return;
+        }
+
+        if (SkipCertificateCheck)
+        {
+            WriteWarning("Certificate checks are off for " + connection.BaseUri + ": anyone on the network path could pose as Cube and read the credentials. Use -SkipCertificateCheck only with test hosts.");
+        }
+
+        ConnectionRegistry.SetCurrent(connection);
+        WriteVerbose("Connected to " + connection + "; it is this session's default connection.");
+        if (PassThru)
+        {
+            WriteObject(connection);
+        }
+    }
+}

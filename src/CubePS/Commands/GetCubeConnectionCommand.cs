@@ -1,0 +1,30 @@
+using System.Management.Automation;
+using CubePS.Infrastructure;
+
+namespace CubePS.Commands;
+
+/// <summary>
+/// Get-CubeConnection: the connection the next CubePS command would use: this session's default
+/// from Connect-Cube, or else the one the CUBE_* environment variables describe. Writes nothing
+/// when there is neither.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "CubeConnection")]
+[OutputType(typeof(Connection))]
+public sealed class GetCubeConnectionCommand : CubeCmdlet
+{
+    protected override void EndProcessing()
+    {
+        var connection = ConnectionRegistry.Current;
+        if (connection is null)
+        {
+            // Described, not used: close its (not yet opened) client right away.
+            using var fromEnvironment = this.ConnectionFromEnvironment();
+            connection = fromEnvironment;
+        }
+
+        if (connection is not null)
+        {
+            WriteObject(connection);
+        }
+    }
+}

@@ -1,0 +1,219 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using CubePS.Infrastructure;
+
+namespace CubePS.Commands;
+
+/// <summary>
+/// Get-CubeCustomer: the customers of one or more assignments, as CubePS.Customer objects that
+/// all share one property set per call (every key of every record, in order of first appearance),
+/// so Export-Csv keeps every column. Records are downloaded and held compactly until the last
+/// assignment is in, then written one object at a time.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "CubeCustomer", SupportsPaging = true)]
+[OutputType(CustomerObjectFactory.TypeName)]
+public sealed class GetCubeCustomerCommand : CubeConnectionCmdlet
+{
+    /// <summary>Bytes of records kept in memory before the rest is compressed to a temporary file.</summary>
+    internal const string SpoolMemoryVariable = "CUBE_SPOOL_MEMORY_MB";
+
+    // Assignments in the order asked for, each with the customers wanted (null: all of them).
+    private readonly List<int> _assignmentOrder = new();
+    private readonly Dictionary<int, HashSet<long>?> _customersWanted = new();
+    private CustomerCollection? _collection;
+
+    /// <summary>The assignment(s) to read, as shown in the Cube GUI.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("assignment_id")]
+    [ValidateRange(1, int.MaxValue)]
+    public int[] AssignmentId { get; set; } = Array.Empty<int>();
+
+    /// <summary>Only these customers.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("customer_id")]
+    [ValidateRange(1L, long.MaxValue)]
+    public long[]? CustomerId { get; set; }
+
+    /// <summary>Only customers whose 'updated' date is on or after this date.</summary>
+    [Parameter]
+    public DateTime? UpdatedSince { get; set; }
+
+    /// <summary>Seconds to wait for Cube's answer, and for each part of a reply (this call only).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? TimeoutSec { get; set; }
+
+    /// <summary>Retries of a request that failed transiently (this call only).</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int? MaximumRetryCount { get; set; }
+
+    /// <summary>Seconds before the first retry; each further retry waits twice as long (this call only).</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int? RetryIntervalSec { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var assignmentId in AssignmentId)
+        {
+            HashSet<long>? wanted = CustomerId is { Length: > 0 } ? new HashSet<long>(CustomerId) : null;
+            if (!_customersWanted.TryGetValue(assignmentId, out var already))
+            {
+                _assignmentOrder.Add(assignmentId);
+                _customersWanted.Add(assignmentId, wanted);
+            }
+            else if (already is not null)
+            {
+                // Asked for twice: all customers if either asked for all, else both sets.
+                if (wanted is null)
+                {
+                    _customersWanted[assignmentId] = null;
+                }
+                else
+                {
+                    already.UnionWith(wanted);
+                }
+            }
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        var connection = ResolveConnection();
+        var settings = connection.RequestSettings.With(TimeoutSec, MaximumRetryCount, RetryIntervalSec);
+        _collection = new CustomerCollection(new CustomerCollectionOptions
+        {
+            Skip = PagingParameters.Skip,
+            First = PagingParameters.First,
+            UpdatedSince = UpdatedSince,
+            SpoolMemoryBytes = SpoolMemoryBytes(),
+        });
+
+        var allRead = true;
+        foreach (var assignmentId in _assignmentOrder)
+        {
+            if (_collection.IsFull)
+            {
+                allRead = false;
+                break;
+            }
+
+            try
+            {
+                RunBlocking((log, token) => new CustomerDownloader(connection, settings, log).DownloadAsync(assignmentId, _customersWanted[assignmentId], _collection, token));
+            }
+            catch (CubeException e) when (e.ErrorId is not (CubeErrorIds.AuthenticationFailed or CubeErrorIds.CertificateRejected))
+            {
+                // This assignment failed and left nothing in the collection; the others go on.
+                WriteCubeError(e);
+            }
+            catch (CubeException e)
+            {
+                // Credentials or the certificate were refused: every further request would be too.
+                ThrowCubeError(e);
+            }
+        }
+
+        WarnAboutChangedData();
+        if (PagingParameters.IncludeTotalCount)
+        {
+            WriteTotalCount(allRead && !_collection.IsFull);
+        }
+
+        WriteCustomers();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            // Also reached when the pipeline stops: the spool's temporary file goes with it.
+            _collection?.Dispose();
+            _collection = null;
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void WriteCustomers()
+    {
+        var collection = _collection!;
+        var factory = new CustomerObjectFactory(collection.PropertyNames);
+        var total = collection.Count;
+        long written = 0;
+        WriteDebug(string.Format(CultureInfo.InvariantCulture, "Writing {0:N0} customers with {1} properties each.", total, collection.PropertyNames.Count));
+        foreach (var values in collection.ReadRecords())
+        {
+            WriteObject(factory.Create(values));
+            if ((++written & 1023) == 0)
+            {
+                Progress.ReportWriting(written, total);
+            }
+        }
+
+        Progress.Complete();
+    }
+
+    private void WriteTotalCount(bool readEverything)
+    {
+        var collection = _collection!;
+        var hasFilters = CustomerId is { Length: > 0 } || UpdatedSince.HasValue || _customersWanted.Values.Any(ids => ids is not null);
+        if (readEverything)
+        {
+            WriteObject(PagingParameters.NewTotalCount((ulong)collection.Count + collection.SkippedCount, 1.0));
+        }
+        else if (!hasFilters && collection.ServerTotalCount is { } count)
+        {
+            WriteObject(PagingParameters.NewTotalCount((ulong)count, 1.0));
+        }
+        else
+        {
+            WriteObject(PagingParameters.NewTotalCount(0, 0.0));
+        }
+    }
+
+    private void WarnAboutChangedData()
+    {
+        var collection = _collection!;
+        foreach (var renamed in collection.RenamedKeys)
+        {
+            WriteWarning(string.Format(
+                CultureInfo.InvariantCulture,
+                "Cube sent the key '{0}', which PowerShell cannot use as a property name as it is (it is empty, reserved, or equal to another key but for case); its values are in the property '{1}'.",
+                renamed.Key,
+                renamed.Value));
+        }
+
+        if (collection.UndatedRecordsKept > 0)
+        {
+            WriteWarning(string.Format(
+                CultureInfo.InvariantCulture,
+                "{0:N0} customers have no date in 'updated'; -UpdatedSince kept them because it cannot tell whether they changed.",
+                collection.UndatedRecordsKept));
+        }
+    }
+
+    private long SpoolMemoryBytes()
+    {
+        var text = Environment.GetEnvironmentVariable(SpoolMemoryVariable);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return CustomerCollectionOptions.DefaultSpoolMemoryBytes;
+        }
+
+        if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var megabytes) || megabytes < 0)
+        {
+            ThrowCubeError(new CubeException(
+                CubeErrorIds.InvalidEnvironment,
+                CubeErrorCategory.InvalidArgument,
+                SpoolMemoryVariable + " must be a whole number of megabytes (0 or more), not '" + text + "'."));
+        }
+
+        return megabytes * 1024 * 1024;
+    }
+}

@@ -1,0 +1,38 @@
+using System.Collections.Generic;
+using System.Management.Automation;
+
+namespace CubePS.Infrastructure;
+
+/// <summary>
+/// Builds the objects Get-CubeCustomer writes: one PSObject per record, type name
+/// CubePS.Customer, a note property for every property name of the call in the same order.
+/// Built one at a time just before it is written, so none is held longer than the pipeline needs.
+/// </summary>
+internal sealed class CustomerObjectFactory
+{
+    public const string TypeName = "CubePS.Customer";
+
+    private readonly string[] _propertyNames;
+
+    public CustomerObjectFactory(IReadOnlyList<string> propertyNames)
+    {
+        _propertyNames = new string[propertyNames.Count];
+        for (var i = 0; i < _propertyNames.Length; i++)
+        {
+            _propertyNames[i] = propertyNames[i];
+        }
+    }
+
+    public PSObject Create(object?[] values)
+    {
+        var customer = new PSObject();
+        customer.TypeNames.Insert(0, TypeName);
+        var properties = customer.Properties;
+        for (var i = 0; i < _propertyNames.Length; i++)
+        {
+            properties.Add(new PSNoteProperty(_propertyNames[i], values[i]));
+        }
+
+        return customer;
+    }
+}

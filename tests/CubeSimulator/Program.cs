@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using CubeSimulator;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+// The Cube simulator: Cube's customer data API on 127.0.0.1, for CubePS's tests, demo and benchmark.
+var options = SimulatorOptions.Parse(args);
+var builder = WebApplication.CreateSlimBuilder();
+if (Environment.GetEnvironmentVariable("CUBE_SIMULATOR_LOG") is null) builder.Logging.ClearProviders();
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.Listen(IPAddress.Loopback, options.Port);
+    kestrel.Limits.MaxConcurrentConnections = null;
+});
+
+var app = builder.Build();
+var store = new AssignmentStore(options);
+var stats = new SimulatorStats();
+var customers = new CustomerEndpoint(store, options, stats);
+
+app.MapGet("/crm/assignment_id/{id:int}/customers", (HttpContext context, int id) => customers.ServeAsync(context, id));
+
+// Control endpoints for tests (loopback only, no authentication: this is a test tool).
+app.MapPost("/_sim/assignments/{id:int}", async (HttpContext context, int id) =>
+{
+    var setup = await JsonSerializer.DeserializeAsync<AssignmentSetup>(context.Request.Body, SimulatorJson.Options) ?? new AssignmentSetup();
+    store.Set(id, setup);
+    return Results.NoContent();
+});
+app.MapDelete("/_sim/assignments/{id:int}", (int id) => store.Remove(id) ? Results.NoContent() : Results.NotFound());
+app.MapGet("/_sim/stats", () => Results.Json(stats.Snapshot()));
+app.MapPost("/_sim/stats/reset", () =>
+{
+    stats.Reset();
+    return Results.NoContent();
+});
+app.MapPost("/_sim/reset", () =>
+{
+    store.Reset();
+    stats.Reset();
+    return Results.NoContent();
+});
+
+await app.StartAsync();
+var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+var baseUri = address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/";
+if (options.PortFile is { } portFile)
+{
+    // Written whole under another name, then renamed, so a reader never sees half a line.
+    File.WriteAllText(portFile + ".tmp", baseUri);
+    File.Move(portFile + ".tmp", portFile, overwrite: true);
+}
+
+Console.WriteLine("Cube simulator listening on " + baseUri);
+Console.Out.Flush();
+
+if (options.ParentProcessId is { } parentId)
+{
+    _ = Task.Run(async () =>
+    {
+        while (true)
+        {
+            await Task.Delay(1000);
+            try
+            {
+                using var parent = Process.GetProcessById(parentId);
+                if (parent.HasExited) break;
+            }
+            catch (ArgumentException)
+            {
+                break;
+            }
+        }
+
+        await app.StopAsync();
+    });
+}
+
+await app.WaitForShutdownAsync();
