@@ -79,6 +79,10 @@ public sealed class CustomerCollection : IDisposable
 
     internal ulong Skipped { get; set; }
 
+    /// <summary>Records still to be read before -Skip and -First are satisfied; null without -First.</summary>
+    internal ulong? RecordsStillWanted =>
+        Options.First == ulong.MaxValue ? null : (Options.Skip - Skipped) + (Options.First - (ulong)Count);
+
     /// <summary>Records that passed the filters but were passed over by -Skip.</summary>
     public ulong SkippedCount => Skipped;
 

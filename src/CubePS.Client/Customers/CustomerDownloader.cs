@@ -80,7 +80,7 @@ public sealed class CustomerDownloader
             var fetched = prefetcher.Take(pageUri);
             var page = fetched is not null
                 ? await ParseFetchedAsync(await fetched.ConfigureAwait(false), sink, context, cancellationToken).ConfigureAwait(false)
-                : await FetchAndParseAsync(context, sink, into, link => PrefetchNamedLink(prefetcher, pageUri, link, visited), cancellationToken).ConfigureAwait(false);
+                : await FetchAndParseAsync(context, sink, into, link => PrefetchNamedLink(prefetcher, pageUri, link, visited, into), cancellationToken).ConfigureAwait(false);
 
             received += page.Records;
             expected = page.Count ?? expected;
@@ -120,7 +120,8 @@ public sealed class CustomerDownloader
 
             if (predictor is not null)
             {
-                for (var ahead = pageNumber + 1; ahead <= Math.Min(predictor.LastPage, pageNumber + prefetcher.Window); ahead++)
+                var pagesAhead = PagesWorthFetching(into, sink.HasFilters, page.Records, prefetcher.Window);
+                for (var ahead = pageNumber + 1; ahead <= Math.Min(predictor.LastPage, pageNumber + pagesAhead); ahead++)
                 {
                     prefetcher.Start(predictor.UriFor(ahead));
                 }
@@ -146,6 +147,21 @@ public sealed class CustomerDownloader
         {
             into.AddServerTotal(expected);
         }
+    }
+
+    /// <summary>
+    /// How many pages beyond the current one to fetch: the window, or with -First and no filter
+    /// only the pages that can still hold a wanted record, so -First requests nothing it does not use.
+    /// </summary>
+    private static int PagesWorthFetching(CustomerCollection into, bool hasFilters, int recordsPerPage, int window)
+    {
+        if (into.RecordsStillWanted is not { } wanted || hasFilters || recordsPerPage <= 0)
+        {
+            return window;
+        }
+
+        var pages = (wanted + (ulong)recordsPerPage - 1) / (ulong)recordsPerPage;
+        return (int)Math.Min((ulong)window, pages);
     }
 
     /// <summary>How many pages to fetch ahead, so that those held in memory stay within the budget.</summary>
@@ -199,9 +215,10 @@ public sealed class CustomerDownloader
     }
 
     /// <summary>Starts fetching the page a <c>next</c> link names, when that link is one CubePS would follow.</summary>
-    private void PrefetchNamedLink(PagePrefetcher prefetcher, Uri pageUri, string link, HashSet<string> visited)
+    private void PrefetchNamedLink(PagePrefetcher prefetcher, Uri pageUri, string link, HashSet<string> visited, CustomerCollection into)
     {
-        if (Uri.TryCreate(pageUri, link, out var next) && CubeEndpoint.IsSameOrigin(_connection.BaseUri, next) && !visited.Contains(next.AbsoluteUri))
+        // With -First the page being read may be the last one needed: fetch nothing ahead of it.
+        if (into.RecordsStillWanted is null && Uri.TryCreate(pageUri, link, out var next) && CubeEndpoint.IsSameOrigin(_connection.BaseUri, next) && !visited.Contains(next.AbsoluteUri))
         {
             prefetcher.Start(next);
         }

@@ -40,6 +40,9 @@ internal sealed class CustomerRecordWriter : IRecordSink
         _updatedSince = collection.Options.UpdatedSince;
     }
 
+    /// <summary>True when records may be dropped for -CustomerId or -UpdatedSince.</summary>
+    public bool HasFilters => _customerIds is not null || _updatedSince.HasValue;
+
     public bool AddRecord(ReadOnlySpan<byte> recordJson)
     {
         var schema = _collection.Schema;
@@ -85,11 +88,12 @@ internal sealed class CustomerRecordWriter : IRecordSink
                             customerId = integer;
                         }
                     }
-                    else if (reader.TryGetDecimal(out var exact))
+                    else if (!HasExponent(reader.ValueSpan) && reader.TryGetDecimal(out var exact))
                     {
+                        // Plain decimal notation: Decimal keeps it exactly (1.10 stays 1.10).
                         spool.AddDecimal(index, exact);
                     }
-                    else if (reader.TryGetDouble(out var approximate))
+                    else if (reader.TryGetDouble(out var approximate) && !double.IsInfinity(approximate))
                     {
                         spool.AddDouble(index, approximate);
                     }
@@ -211,6 +215,9 @@ internal sealed class CustomerRecordWriter : IRecordSink
         // No filter on the date, or a record whose date is unknown: kept, never dropped unseen.
         return true;
     }
+
+    /// <summary>Decimal would turn 1e-300 into 0; numbers in exponent notation are Double.</summary>
+    private static bool HasExponent(ReadOnlySpan<byte> number) => number.IndexOfAny((byte)'e', (byte)'E') >= 0;
 
     private ReadOnlySpan<byte> ReadKey(ref Utf8JsonReader reader)
     {

@@ -168,7 +168,7 @@ internal sealed class RecordSchema
             return key;
         }
 
-        var stem = key.Length == 0 ? "_" : key;
+        var stem = key;
         for (var suffix = 2; ; suffix++)
         {
             var candidate = stem + "_" + suffix.ToString(CultureInfo.InvariantCulture);

@@ -1,0 +1,72 @@
+namespace CubePS.Client.Tests;
+
+public class FilterTests
+{
+    private const string Route = "/crm/assignment_id/9/customers";
+
+    private static readonly string Records = """
+        [{"customer_id": 1, "updated": "2024-01-31", "Region": "Nord"},
+         {"customer_id": 2, "updated": "2024-02-01"},
+         {"customer_id": "3", "updated": "2024-02-01 08:30:00"},
+         {"customer_id": 4, "updated": "2024-02-02T09:15:00", "Hoved": "Ja"},
+         {"customer_id": 5, "updated": null},
+         {"customer_id": 6, "updated": "last tuesday"},
+         {"customer_id": 7}]
+        """;
+
+    [Fact]
+    public async Task CustomerId_keeps_only_those_customers_but_every_key_stays_a_column()
+    {
+        var cube = FakeCube.Serving((Route, Records));
+        using var result = await new DownloadRun(cube.Connect()).RunAsync(null, new long[] { 2, 3, 4 }, 9);
+
+        Assert.Equal(new object[] { 2L, "3", 4L }, result.Rows.Select(r => r[0]));
+        Assert.Equal(new[] { "customer_id", "updated", "Region", "Hoved" }, result.Names);
+        Assert.Equal(7, result.Collection.RecordsReceived);
+    }
+
+    [Fact]
+    public async Task UpdatedSince_keeps_records_changed_on_or_after_the_day_and_those_without_a_date()
+    {
+        var cube = FakeCube.Serving((Route, Records));
+        var since = new DateTime(2024, 2, 1, 12, 0, 0);
+        using var result = await new DownloadRun(cube.Connect()).RunAsync(new CustomerCollectionOptions { UpdatedSince = since }, 9);
+
+        // 2: same day (Cube's dates have no time); 3: a time before noon that day is older; 4: later;
+        // 5, 6, 7: no date, kept (never dropped unseen) and counted.
+        Assert.Equal(new object[] { 2L, 4L, 5L, 6L, 7L }, result.Rows.Select(r => r[0]));
+        Assert.Equal(3, result.Collection.UndatedRecordsKept);
+    }
+
+    [Fact]
+    public async Task UpdatedSince_compares_dates_only_to_the_day()
+    {
+        var cube = FakeCube.Serving((Route, Records));
+        using var result = await new DownloadRun(cube.Connect()).RunAsync(new CustomerCollectionOptions { UpdatedSince = new DateTime(2024, 2, 1, 23, 59, 59) }, 9);
+
+        Assert.Contains(2L, result.Rows.Select(r => r[0]));
+        Assert.DoesNotContain(1L, result.Rows.Select(r => r[0]));
+    }
+
+    [Fact]
+    public async Task A_failed_assignment_leaves_the_collection_as_it_was()
+    {
+        var cube = new FakeCube((request, _) => request.RequestUri!.AbsolutePath switch
+        {
+            "/crm/assignment_id/9/customers" => FakeCube.Json("""[{"customer_id": 1, "name": "A"}]"""),
+            _ when request.RequestUri.Query == "" => FakeCube.Json("""{"count": 4, "next": "?page=2", "results": [{"customer_id": 2, "Only12": "x"}]}"""),
+            _ => FakeCube.Json("""{"count": 4, "next": null, "results": [{"customer_id": 3} """),
+        });
+        var run = new DownloadRun(cube.Connect());
+        var collection = new CustomerCollection(new CustomerCollectionOptions());
+        var downloader = new CustomerDownloader(run.Connection, run.Http, run.Log);
+        await downloader.DownloadAsync(9, null, collection, CancellationToken.None);
+        var error = await Assert.ThrowsAsync<CubeException>(() => downloader.DownloadAsync(12, null, collection, CancellationToken.None));
+
+        Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);
+        Assert.Equal(12, error.TargetObject);
+        Assert.Equal(1, collection.Count);
+        Assert.Equal(new[] { "customer_id", "name" }, collection.PropertyNames);
+        Assert.Equal(1, collection.RecordsReceived);
+    }
+}
