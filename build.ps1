@@ -79,7 +79,7 @@ function Invoke-Pwsh {
     param([Parameter(Mandatory)][string] $File, [string[]] $ArgumentList = @())
     $pwsh = Get-PwshCommand
     $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $File) + $ArgumentList
-    & $pwsh[0] @arguments
+    & $pwsh[0] @arguments | Out-Host
     return $LASTEXITCODE
 }
 
@@ -135,7 +135,62 @@ function Invoke-Build {
     Write-Host "Module: $ModuleOut"
 }
 
+function Read-UnitTestCounts {
+    # Passed and failed counts from a TRX file; tests that did not run count as failed.
+    param([string] $TrxPath)
+    if (-not (Test-Path -LiteralPath $TrxPath)) {
+        Write-Warning "No unit test results at $TrxPath (did the test project build?)."
+        return @{ Passed = 0; Failed = 1 }
+    }
+    $counters = ([xml](Get-Content -Raw -LiteralPath $TrxPath)).TestRun.ResultSummary.Counters
+    $passed = [int]$counters.passed
+    return @{ Passed = $passed; Failed = [int]$counters.total - $passed }
+}
+
+function Invoke-Test {
+    Invoke-Build
+    if (Test-Path -LiteralPath $ResultsOut) { Remove-Item -LiteralPath $ResultsOut -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $ResultsOut
+
+    Write-Host "`n== Unit tests (xUnit) =="
+    & dotnet test (Join-Path $Root 'tests/CubePS.Client.Tests/CubePS.Client.Tests.csproj') --configuration $Configuration --nologo `
+        --logger 'console;verbosity=normal' --logger 'trx;LogFileName=unit.trx' --results-directory $ResultsOut
+    $unit = Read-UnitTestCounts (Join-Path $ResultsOut 'unit.trx')
+
+    Write-Host "`n== Module tests (Pester, against out/$ModuleName and the Cube simulator) =="
+    $pesterResult = Join-Path $ResultsOut 'pester.json'
+    $null = Invoke-Pwsh -File (Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1') -ArgumentList @(
+        '-PesterPath', (Get-PesterManifest), '-ModulePath', $ModuleOut, '-ResultFile', $pesterResult)
+    $pester = if (Test-Path -LiteralPath $pesterResult) { Get-Content -Raw -LiteralPath $pesterResult | ConvertFrom-Json } else { [pscustomobject]@{ passed = 0; failed = 1 } }
+
+    $passed = $unit.Passed + $pester.passed
+    $failed = $unit.Failed + $pester.failed
+    Write-Host ""
+    Write-Host "xUnit: $($unit.Passed) passed, $($unit.Failed) failed; Pester: $($pester.passed) passed, $($pester.failed) failed"
+    Write-Host "$passed passed, $failed failed"
+    if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    Import-Module (Join-Path $Root 'tests/CubeSimulator/CubeSimulator.psm1') -Force
+    $simulator = Start-CubeSimulator -SimulatorPath (Join-Path $SimulatorOut 'CubeSimulator.dll')
+    try {
+        Write-Host "The Cube simulator is listening on $($simulator.BaseUri)"
+        $exitCode = Invoke-Pwsh -File (Join-Path $Root 'tests/demo/Invoke-CubeDemo.ps1') -ArgumentList @(
+            '-ModulePath', $ModuleOut, '-BaseUri', $simulator.BaseUri, '-OutputDirectory', (Join-Path $Out 'demo'))
+        if ($exitCode -ne 0) { throw "The demo failed (exit code $exitCode)." }
+    }
+    finally {
+        # Also on failure and Ctrl+C; the simulator watches this process too.
+        Stop-CubeSimulator $simulator
+        Write-Host 'The Cube simulator is stopped.'
+    }
+}
+
 switch ($Task) {
     'Clean' { Invoke-Clean }
     'Build' { Invoke-Build }
+    'Test' { Invoke-Test }
+    'Demo' { Invoke-Demo }
 }

@@ -1,0 +1,74 @@
+<#
+.SYNOPSIS
+    A short CubePS session against the Cube simulator: what an admin would type, and what it shows.
+    Run by `./build.ps1 -Task Demo`, which starts and stops the simulator.
+#>
+param(
+    [Parameter(Mandatory)][string] $ModulePath,
+    [Parameter(Mandatory)][string] $BaseUri,
+    [Parameter(Mandatory)][string] $OutputDirectory
+)
+
+$ErrorActionPreference = 'Stop'
+$null = New-Item -ItemType Directory -Force -Path $OutputDirectory
+$csv = Join-Path $OutputDirectory 'customers.csv'
+
+function Show-Step {
+    # Prints a heading and the command as typed, then runs it and shows what it writes.
+    param([string] $Title, [scriptblock] $Command)
+    Write-Host ''
+    Write-Host "# $Title" -ForegroundColor Cyan
+    foreach ($line in $Command.ToString().Trim() -split "`n") {
+        Write-Host ('PS> ' + $line.Trim()) -ForegroundColor Yellow
+    }
+    . $Command | Out-Host
+}
+
+Show-Step 'Load CubePS (here from the build output; from the Gallery: Install-PSResource CubePS)' {
+    Import-Module $ModulePath
+    Get-Command -Module CubePS
+}
+
+# The simulator's token; a real one comes from a Cube administrator.
+$token = ConvertTo-SecureString 'cube-simulator-token' -AsPlainText -Force
+
+Show-Step 'Connect (with -Account acme this would be https://acme.headshed.com)' {
+    Connect-Cube -BaseUri $BaseUri -Token $token -PassThru
+}
+
+Show-Step 'Every customer of assignment 9 (a B2B assignment with 6 extra fields)' {
+    Get-CubeCustomer -AssignmentId 9 | Format-Table
+}
+
+Show-Step 'Filter with Where-Object on an assignment-specific field' {
+    Get-CubeCustomer -AssignmentId 9 | Where-Object Region -eq 'Nord-Norge' | Select-Object customer_id, org_name, city, Kontaktperson
+}
+
+Show-Step 'Only what changed since a date (the nightly job)' {
+    Get-CubeCustomer -AssignmentId 9 -UpdatedSince '2024-03-01' | Select-Object customer_id, name, updated, updated_by, update_method
+}
+
+Show-Step 'Export to CSV for Excel' {
+    Get-CubeCustomer -AssignmentId 9 | Export-Csv -Path $csv -Encoding utf8BOM -NoTypeInformation
+    "Wrote $csv"
+}
+
+Show-Step 'The CSV has a column for every field, also those the first customer lacks' {
+    $rows = Import-Csv -Path $csv
+    "{0} rows, {1} columns" -f $rows.Count, $rows[0].psobject.Properties.Name.Count
+    ($rows[0].psobject.Properties.Name | Select-Object -Last 8) -join ', '
+    $rows | Select-Object customer_id, city, Klassifisering, Medlemsnummer, Kontaktperson | Format-Table
+}
+
+Show-Step 'A paged assignment (1,234 customers in pages of 100)' {
+    Get-CubeCustomer -AssignmentId 20 | Group-Object county | Sort-Object Count -Descending | Select-Object Count, Name
+}
+
+Show-Step 'A wrong assignment id is a clear, non-terminating error' {
+    Get-CubeCustomer -AssignmentId 404 -ErrorAction Continue
+    "FullyQualifiedErrorId: $($Error[0].FullyQualifiedErrorId)"
+}
+
+Disconnect-Cube
+Write-Host ''
+Write-Host 'Demo finished.' -ForegroundColor Green

@@ -1,0 +1,88 @@
+# Shared by the Pester tests: the built module's path, and the Cube simulator (one per test run,
+# started by Invoke-PesterSuite.ps1, or by the first test file when a file is run on its own).
+
+$script:Root = Resolve-Path (Join-Path $PSScriptRoot '../..')
+$script:Simulator = $null
+Import-Module (Join-Path $PSScriptRoot '../CubeSimulator/CubeSimulator.psm1') -Force
+
+function Get-SimulatorPath { Join-Path $script:Root 'out/simulator/CubeSimulator.dll' }
+
+function Get-CubeModulePath {
+    if ($env:CUBEPS_TEST_MODULE) { return $env:CUBEPS_TEST_MODULE }
+    return (Join-Path $script:Root 'out/CubePS')
+}
+
+function Get-PwshCommandLine {
+    # The running PowerShell as a command line for a fresh process ('dotnet pwsh.dll' under the dotnet tool).
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
+        return , @($process, (Join-Path $PSHOME 'pwsh.dll'))
+    }
+    return , @($process)
+}
+
+function Get-CubeSimulator {
+    <# The simulator of this test run, started on first use unless the suite runner gave one. #>
+    if ($script:Simulator) { return $script:Simulator }
+    if ($env:CUBEPS_TEST_SIMULATOR) {
+        $script:Simulator = [pscustomobject]@{
+            BaseUri = $env:CUBEPS_TEST_SIMULATOR; Process = $null
+            Token = 'cube-simulator-token'; UserName = 'agent@example.com'; Password = 'hemmelig-æøå-1'
+        }
+    }
+    else {
+        $script:Simulator = Start-CubeSimulator -SimulatorPath (Get-SimulatorPath)
+        $env:CUBEPS_TEST_SIMULATOR = $script:Simulator.BaseUri
+    }
+    return $script:Simulator
+}
+
+function Get-SimulatorToken {
+    ConvertTo-SecureString (Get-CubeSimulator).Token -AsPlainText -Force
+}
+
+function Get-SimulatorCredential {
+    $sim = Get-CubeSimulator
+    [pscredential]::new($sim.UserName, (ConvertTo-SecureString $sim.Password -AsPlainText -Force))
+}
+
+function Connect-CubeSimulator {
+    <# Connect-Cube to the simulator with its token; extra parameters go to Connect-Cube. #>
+    param([hashtable] $With = @{})
+    Connect-Cube -BaseUri (Get-CubeSimulator).BaseUri -Token (Get-SimulatorToken) @With
+}
+
+function Set-SimulatorAssignment {
+    <# Configures how the simulator serves an assignment (see tests/CubeSimulator/README.md). #>
+    param([Parameter(Mandatory)][int] $Id, [Parameter(Mandatory)][hashtable] $Setup)
+    Set-CubeSimulatorAssignment -BaseUri (Get-CubeSimulator).BaseUri -Id $Id -Setup $Setup
+}
+
+function Remove-SimulatorAssignment {
+    param([Parameter(Mandatory)][int] $Id)
+    Invoke-RestMethod -Method Delete -Uri ((Get-CubeSimulator).BaseUri + "_sim/assignments/$Id") -SkipHttpErrorCheck | Out-Null
+}
+
+function Get-SimulatorStats {
+    Invoke-RestMethod -Uri ((Get-CubeSimulator).BaseUri + '_sim/stats')
+}
+
+function Reset-SimulatorStats {
+    Invoke-RestMethod -Method Post -Uri ((Get-CubeSimulator).BaseUri + '_sim/stats/reset') | Out-Null
+}
+
+function Get-SimulatorRequestCount {
+    param([int] $AssignmentId)
+    $stats = Get-SimulatorStats
+    $count = $stats.byAssignment."$AssignmentId"
+    if ($null -eq $count) { 0 } else { [int]$count }
+}
+
+function Clear-CubeEnvironment {
+    <# Removes every CUBE_* variable, so a test starts with no unattended configuration. #>
+    foreach ($name in 'CUBE_BASE_URI', 'CUBE_ACCOUNT', 'CUBE_TOKEN', 'CUBE_USERNAME', 'CUBE_PASSWORD', 'CUBE_SPOOL_MEMORY_MB') {
+        Remove-Item "env:$name" -ErrorAction SilentlyContinue
+    }
+}
+
+Export-ModuleMember -Function *
