@@ -56,11 +56,13 @@ public sealed class CustomerEndpoint
         var response = context.Response;
         var token = context.RequestAborted;
 
-        if (!IsAuthorized(request.Headers.Authorization.ToString()))
+        var authorization = request.Headers.Authorization.ToString();
+        if (!IsAuthorized(authorization))
         {
+            // Echoes what it got, as careless servers do: the client must mask it.
             response.StatusCode = 401;
             response.Headers.WWWAuthenticate = "Token";
-            await response.WriteAsJsonAsync(new { detail = "Authentication credentials were not provided or are invalid." }, token);
+            await response.WriteAsJsonAsync(new { detail = "Invalid credentials: " + authorization }, token);
             return;
         }
 
@@ -220,7 +222,7 @@ public sealed class CustomerEndpoint
         if (invalidUtf8)
         {
             // "Bod" + 0xC3 0x28: a broken two-byte sequence where 'ø' should be.
-            var bytes = Encoding.ASCII.GetBytes("{\"customer_id\": 1, \"name\": \"Bod\u00ff\u00ff\", \"city\": null}");
+            var bytes = Encoding.Latin1.GetBytes("{\"customer_id\": 1, \"name\": \"Bod\u00ff\u00ff\", \"city\": null}");
             bytes[Array.IndexOf(bytes, (byte)0xFF)] = 0xC3;
             bytes[Array.IndexOf(bytes, (byte)0xFF)] = 0x28;
             writer.WriteRawValue(bytes, skipInputValidation: true);

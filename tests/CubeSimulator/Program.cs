@@ -11,7 +11,13 @@ var builder = WebApplication.CreateSlimBuilder();
 if (Environment.GetEnvironmentVariable("CUBE_SIMULATOR_LOG") is null) builder.Logging.ClearProviders();
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
-    kestrel.Listen(IPAddress.Loopback, options.Port);
+    kestrel.Listen(IPAddress.Loopback, options.Port, listen =>
+    {
+        if (options.Https)
+        {
+            listen.UseHttps(SelfSignedCertificate.Create());
+        }
+    });
     kestrel.Limits.MaxConcurrentConnections = null;
 });
 
@@ -19,6 +25,22 @@ var app = builder.Build();
 var store = new AssignmentStore(options);
 var stats = new SimulatorStats();
 var customers = new CustomerEndpoint(store, options, stats);
+
+// A request in absolute form (GET http://host/path) came through the simulator as a proxy: it
+// must carry the proxy credential (407 otherwise), then is served like any other.
+var proxyCredential = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(options.ProxyUserName + ":" + options.ProxyPassword));
+app.Use(async (context, next) =>
+{
+    var target = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? string.Empty;
+    if (target.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && context.Request.Headers["Proxy-Authorization"] != proxyCredential)
+    {
+        context.Response.StatusCode = 407;
+        context.Response.Headers["Proxy-Authenticate"] = "Basic realm=\"CubeSimulator\"";
+        return;
+    }
+
+    await next();
+});
 
 app.MapGet("/crm/assignment_id/{id:int}/customers", (HttpContext context, int id) => customers.ServeAsync(context, id));
 

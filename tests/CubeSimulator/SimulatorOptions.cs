@@ -19,6 +19,14 @@ public sealed class SimulatorOptions
     /// <summary>Page size of the built-in paged assignment (20).</summary>
     public int PageSize { get; private set; } = 100;
 
+    /// <summary>Serve https with a self-signed certificate made at start (for certificate tests).</summary>
+    public bool Https { get; private set; }
+
+    /// <summary>The credential required of requests that come through the simulator as a proxy.</summary>
+    public string ProxyUserName { get; private set; } = "proxyuser";
+
+    public string ProxyPassword { get; private set; } = "proxy-pw";
+
     /// <summary>Exit when this process is gone, so a killed test run leaves no simulator behind.</summary>
     public int? ParentProcessId { get; private set; }
 
@@ -39,6 +47,7 @@ public sealed class SimulatorOptions
                 case "--user": options.UserName = Value(); break;
                 case "--password": options.Password = Value(); break;
                 case "--page-size": options.PageSize = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--https": options.Https = true; break;
                 case "--parent-pid": options.ParentProcessId = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--synthetic":
                 {
@@ -48,7 +57,7 @@ public sealed class SimulatorOptions
                 }
 
                 case "--help":
-                    Console.WriteLine("CubeSimulator [--port N] [--port-file PATH] [--token T] [--user U] [--password P] [--page-size N] [--parent-pid PID] [--synthetic id=records[:pageSize[:latencyMs]]]...");
+                    Console.WriteLine("CubeSimulator [--port N] [--port-file PATH] [--token T] [--user U] [--password P] [--page-size N] [--https] [--parent-pid PID] [--synthetic id=records[:pageSize[:latencyMs]]]...");
                     Environment.Exit(0);
                     break;
                 default: throw new ArgumentException("Unknown option " + args[i]);

@@ -68,7 +68,7 @@ public sealed class CustomerDownloader
     {
         var pageUri = CubeEndpoint.CustomersUri(_connection.BaseUri, assignmentId);
         var visited = new HashSet<string>(StringComparer.Ordinal) { pageUri.AbsoluteUri };
-        using var prefetcher = new PagePrefetcher((uri, token) => FetchWholeAsync(assignmentId, uri, token), cancellationToken);
+        using var prefetcher = new PagePrefetcher((uri, page, token) => FetchWholeAsync(new RequestContext(assignmentId, page, uri, _http.Masker), token), cancellationToken);
         PagePredictor? predictor = null;
         long received = 0;
         long? expected = null;
@@ -80,7 +80,7 @@ public sealed class CustomerDownloader
             var fetched = prefetcher.Take(pageUri);
             var page = fetched is not null
                 ? await ParseFetchedAsync(await fetched.ConfigureAwait(false), sink, context, cancellationToken).ConfigureAwait(false)
-                : await FetchAndParseAsync(context, sink, into, link => PrefetchNamedLink(prefetcher, pageUri, link, visited, into), cancellationToken).ConfigureAwait(false);
+                : await FetchAndParseAsync(context, sink, into, link => PrefetchNamedLink(prefetcher, pageUri, pageNumber + 1, link, visited, into), cancellationToken).ConfigureAwait(false);
 
             received += page.Records;
             expected = page.Count ?? expected;
@@ -123,7 +123,7 @@ public sealed class CustomerDownloader
                 var pagesAhead = PagesWorthFetching(into, sink.HasFilters, page.Records, prefetcher.Window);
                 for (var ahead = pageNumber + 1; ahead <= Math.Min(predictor.LastPage, pageNumber + pagesAhead); ahead++)
                 {
-                    prefetcher.Start(predictor.UriFor(ahead));
+                    prefetcher.Start(predictor.UriFor(ahead), ahead);
                 }
             }
 
@@ -193,9 +193,8 @@ public sealed class CustomerDownloader
             cancellationToken);
 
     /// <summary>Fetches a whole page into memory (retrying as needed) for reading later.</summary>
-    private Task<byte[]> FetchWholeAsync(int assignmentId, Uri uri, CancellationToken cancellationToken)
+    private Task<byte[]> FetchWholeAsync(RequestContext context, CancellationToken cancellationToken)
     {
-        var context = new RequestContext(assignmentId, 0, uri, _http.Masker);
         return _http.WithRetriesAsync(
             async token =>
             {
@@ -215,12 +214,12 @@ public sealed class CustomerDownloader
     }
 
     /// <summary>Starts fetching the page a <c>next</c> link names, when that link is one CubePS would follow.</summary>
-    private void PrefetchNamedLink(PagePrefetcher prefetcher, Uri pageUri, string link, HashSet<string> visited, CustomerCollection into)
+    private void PrefetchNamedLink(PagePrefetcher prefetcher, Uri pageUri, int nextPageNumber, string link, HashSet<string> visited, CustomerCollection into)
     {
         // With -First the page being read may be the last one needed: fetch nothing ahead of it.
         if (into.RecordsStillWanted is null && Uri.TryCreate(pageUri, link, out var next) && CubeEndpoint.IsSameOrigin(_connection.BaseUri, next) && !visited.Contains(next.AbsoluteUri))
         {
-            prefetcher.Start(next);
+            prefetcher.Start(next, nextPageNumber);
         }
     }
 

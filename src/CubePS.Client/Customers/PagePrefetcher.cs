@@ -14,9 +14,10 @@ internal sealed class PagePrefetcher : IDisposable
 {
     private readonly Dictionary<string, PendingPage> _pending = new(StringComparer.Ordinal);
     private readonly CancellationToken _cancellationToken;
-    private readonly Func<Uri, CancellationToken, Task<byte[]>> _fetch;
+    private readonly Func<Uri, int, CancellationToken, Task<byte[]>> _fetch;
 
-    public PagePrefetcher(Func<Uri, CancellationToken, Task<byte[]>> fetch, CancellationToken cancellationToken)
+    /// <param name="fetch">Fetches a whole page: its URI, its page number (for messages), the token.</param>
+    public PagePrefetcher(Func<Uri, int, CancellationToken, Task<byte[]>> fetch, CancellationToken cancellationToken)
     {
         _fetch = fetch;
         _cancellationToken = cancellationToken;
@@ -27,8 +28,8 @@ internal sealed class PagePrefetcher : IDisposable
 
     public int Pending => _pending.Count;
 
-    /// <summary>Starts fetching <paramref name="uri"/> unless it is under way or the window is full.</summary>
-    public void Start(Uri uri)
+    /// <summary>Starts fetching page <paramref name="pageNumber"/> at <paramref name="uri"/> unless it is under way or the window is full.</summary>
+    public void Start(Uri uri, int pageNumber)
     {
         if (_pending.Count >= Window || _pending.ContainsKey(uri.AbsoluteUri) || _cancellationToken.IsCancellationRequested)
         {
@@ -36,7 +37,7 @@ internal sealed class PagePrefetcher : IDisposable
         }
 
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
-        var task = Task.Run(() => _fetch(uri, cancel.Token), CancellationToken.None);
+        var task = Task.Run(() => _fetch(uri, pageNumber, cancel.Token), CancellationToken.None);
         _pending.Add(uri.AbsoluteUri, new PendingPage(task, cancel));
     }
 

@@ -1,0 +1,393 @@
+# Reliability and security against the simulator's injected faults: each ends with complete data
+# or the named error, in bounded time, with no partial data and no secret in any stream.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-CubeModulePath) -Force
+    Clear-CubeEnvironment
+    $script:sim = Get-CubeSimulator
+    $script:nextId = 6000
+
+    function New-FaultyAssignment {
+        # A new assignment id served as -Setup says (a fresh id, so fault counters start at zero).
+        param([hashtable] $Setup)
+        $script:nextId++
+        Set-SimulatorAssignment -Id $script:nextId -Setup $Setup
+        return $script:nextId
+    }
+
+    function Measure-Call {
+        # Runs $Call, returns its output, its errors and how long it took.
+        param([scriptblock] $Call)
+        $ErrorActionPreference = 'Continue'
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $all = @(& $Call 2>&1)
+        $watch.Stop()
+        [pscustomobject]@{
+            Output  = @($all | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] })
+            Errors  = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+            Seconds = $watch.Elapsed.TotalSeconds
+        }
+    }
+
+    function Start-BackgroundCall {
+        # Runs a CubePS call in another runspace, connected to the simulator, so the test can stop it.
+        param([string] $Script)
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("param(`$ModulePath, `$BaseUri, `$Token) Import-Module `$ModulePath; Connect-Cube -BaseUri `$BaseUri -Token (ConvertTo-SecureString `$Token -AsPlainText -Force); $Script")
+        $null = $ps.AddParameters(@{ ModulePath = (Get-CubeModulePath); BaseUri = $sim.BaseUri; Token = $sim.Token })
+        [pscustomobject]@{ PowerShell = $ps; Handle = $ps.BeginInvoke() }
+    }
+
+    function Wait-Until {
+        param([scriptblock] $Condition, [double] $Seconds = 10)
+        $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+        while (-not (& $Condition)) {
+            if ([DateTime]::UtcNow -gt $deadline) { throw "Timed out waiting for: $Condition" }
+            Start-Sleep -Milliseconds 20
+        }
+    }
+
+    function Get-OpenSpoolFiles {
+        # The spool files this process holds open (on Linux they are unlinked at once, so /proc shows them).
+        if (Test-Path "/proc/$PID/fd") {
+            @(Get-ChildItem "/proc/$PID/fd" -ErrorAction SilentlyContinue | ForEach-Object { $_.LinkTarget } | Where-Object { $_ -like '*cubeps-*.spool*' })
+        }
+        else {
+            @(Get-ChildItem ([IO.Path]::GetTempPath()) -Filter 'cubeps-*.spool' -ErrorAction SilentlyContinue)
+        }
+    }
+
+    Connect-CubeSimulator
+}
+
+AfterAll {
+    Disconnect-Cube
+    Clear-CubeEnvironment
+}
+
+Describe 'Reliability' {
+    BeforeEach {
+        # Connect-Cube -PassThru also sets the default: every test starts from the simulator's.
+        Connect-CubeSimulator
+    }
+
+    Describe 'Retries' {
+        It 'retries <Status> and ends with complete data' -TestCases @(@{ Status = 500 }, @{ Status = 502 }, @{ Status = 503 }, @{ Status = 504 }, @{ Status = 408 }) {
+            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = $Status; times = 2 }) }
+            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 0 }
+            $call.Errors | Should -BeNullOrEmpty
+            $call.Output.Count | Should -Be 10
+            Get-SimulatorRequestCount $id | Should -Be 3
+            $call.Seconds | Should -BeLessThan 10
+        }
+
+        It 'waits longer before each retry, and says so in Verbose' {
+            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 503; times = 2 }) }
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $all = @(Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 1 -Verbose 4>&1)
+            $watch.Stop()
+            # Waits of 1-1.5 s and 2-3 s.
+            $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 2.9
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 12
+            $verbose = ($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n"
+            $verbose | Should -Match 'answered 503 .* Retry 1 of 4 in 1\.\d s'
+            $verbose | Should -Match 'Retry 2 of 4 in [23]\.\d s'
+            @($all | Where-Object { $_.pstypenames -contains 'CubePS.Customer' }).Count | Should -Be 10
+        }
+
+        It 'honours Retry-After in seconds' {
+            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 429; times = 1; retryAfter = '2' }) }
+            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 0 }
+            $call.Output.Count | Should -Be 10
+            $call.Seconds | Should -BeGreaterOrEqual 1.9
+            $call.Seconds | Should -BeLessThan 10
+        }
+
+        It 'honours Retry-After as an HTTP date' {
+            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 503; times = 1; retryAfter = 'date:+2' }) }
+            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 0 }
+            $call.Output.Count | Should -Be 10
+            # An HTTP date has whole seconds: 2 s ahead is a wait of 1 to 3 s.
+            $call.Seconds | Should -BeGreaterOrEqual 0.9
+            $call.Seconds | Should -BeLessThan 10
+        }
+
+        It 'ends with CubeRequestFailed (LimitsExceeded) when the throttling outlasts the retries' {
+            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 429; retryAfter = '0' }) }
+            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -MaximumRetryCount 1 }
+            $call.Output | Should -BeNullOrEmpty
+            $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeRequestFailed,CubePS.Commands.GetCubeCustomerCommand'
+            $call.Errors[0].CategoryInfo.Category | Should -Be 'LimitsExceeded'
+            $call.Errors[0].Exception.StatusCode | Should -Be 429
+            Get-SimulatorRequestCount $id | Should -Be 2
+        }
+
+        It 'does not retry a 404' {
+            Reset-SimulatorStats
+            $call = Measure-Call { Get-CubeCustomer -AssignmentId 4044 }
+            $call.Errors[0].FullyQualifiedErrorId | Should -BeLike 'CubeAssignmentNotFound,*'
+            Get-SimulatorRequestCount 4044 | Should -Be 1
+        }
+
+        It 'takes the retry count from the connection, and from the call over it' {
+            $connection = Connect-Cube -BaseUri $sim.BaseUri -Token (Get-SimulatorToken) -MaximumRetryCount 0 -PassThru
+            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 503 }) }
+            $null = Measure-Call { Get-CubeCustomer -AssignmentId $id -Connection $connection }
+            Get-SimulatorRequestCount $id | Should -Be 1
+            $null = Measure-Call { Get-CubeCustomer -AssignmentId $id -Connection $connection -MaximumRetryCount 2 -RetryIntervalSec 0 }
+            Get-SimulatorRequestCount $id | Should -Be 4
+        }
+    }
+
+    Describe 'Timeouts' {
+        It 'ends a request whose answer does not begin within -TimeoutSec with CubeRequestTimeout' {
+            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'slowFirstByte'; delayMs = 5000 }) }
+            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -TimeoutSec 1 -MaximumRetryCount 0 }
+            $call.Output | Should -BeNullOrEmpty
+            $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeRequestTimeout,CubePS.Commands.GetCubeCustomerCommand'
+            $call.Errors[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
+            $call.Seconds | Should -BeGreaterOrEqual 0.9
+            $call.Seconds | Should -BeLessThan 4
+        }
+
+        It 'waits for a slow answer that comes within -TimeoutSec' {
+            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'slowFirstByte'; delayMs = 700 }) }
+            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -TimeoutSec 5 }
+            $call.Output.Count | Should -Be 10
+        }
+
+        It 'ends a reply that stalls in the middle with CubeRequestTimeout and writes none of it' {
+            $id = New-FaultyAssignment @{ kind = 'synthetic'; records = 200; pageSize = 0; faults = @(@{ kind = 'stallBody'; afterBytes = 40000; delayMs = 30000 }) }
+            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -TimeoutSec 1 -MaximumRetryCount 0 }
+            $call.Output | Should -BeNullOrEmpty
+            $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeRequestTimeout,CubePS.Commands.GetCubeCustomerCommand'
+            $call.Errors[0].Exception.Message | Should -Match 'in the middle of its reply'
+            $call.Seconds | Should -BeLessThan 4
+        }
+
+        It 'uses the connection''s -TimeoutSec' {
+            $connection = Connect-Cube -BaseUri $sim.BaseUri -Token (Get-SimulatorToken) -TimeoutSec 1 -MaximumRetryCount 0 -PassThru
+            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'slowFirstByte'; delayMs = 5000 }) }
+            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -Connection $connection }
+            $call.Errors[0].FullyQualifiedErrorId | Should -BeLike 'CubeRequestTimeout,*'
+            $call.Seconds | Should -BeLessThan 4
+        }
+    }
+
+    Describe 'Broken replies' {
+        It 'retries a page whose connection drops mid-reply: page <Page>, every record once' -TestCases @(@{ Page = 1 }, @{ Page = 3 }) {
+            $id = New-FaultyAssignment @{ kind = 'synthetic'; records = 250; pageSize = 50; faults = @(@{ kind = 'resetMidBody'; page = $Page; times = 1; afterBytes = 20000 }) }
+            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 0 }
+            $call.Errors | Should -BeNullOrEmpty
+            $call.Output.customer_id | Should -Be (5000000..5000249)
+            Get-SimulatorRequestCount $id | Should -Be 6
+        }
+
+        It 'retries a bare array whose connection drops mid-reply' {
+            $id = New-FaultyAssignment @{ kind = 'synthetic'; records = 300; pageSize = 0; faults = @(@{ kind = 'resetMidBody'; times = 2; afterBytes = 100000 }) }
+            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 0 }
+            $call.Output.customer_id | Should -Be (5000000..5000299)
+        }
+
+        It 'ends with CubeConnectionFailed, and writes nothing, when the connection always drops' {
+            $id = New-FaultyAssignment @{ kind = 'synthetic'; records = 300; pageSize = 0; faults = @(@{ kind = 'resetMidBody'; afterBytes = 100000 }) }
+            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 0 -MaximumRetryCount 2 }
+            $call.Output | Should -BeNullOrEmpty
+            $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeConnectionFailed,CubePS.Commands.GetCubeCustomerCommand'
+            $call.Errors[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+            Get-SimulatorRequestCount $id | Should -Be 3
+        }
+
+        It 'ends with CubeConnectionFailed when nothing listens' {
+            $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+            $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+            $connection = Connect-Cube -BaseUri "http://127.0.0.1:$port" -Token (Get-SimulatorToken) -PassThru
+            $call = Measure-Call { Get-CubeCustomer -AssignmentId 9 -Connection $connection -MaximumRetryCount 1 -RetryIntervalSec 0 }
+            $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeConnectionFailed,CubePS.Commands.GetCubeCustomerCommand'
+            $call.Errors[0].Exception.Message | Should -Match "127.0.0.1:$port"
+        }
+
+        It 'ends with <ErrorId> (<Category>) for <Fault>, and writes no record of the assignment' -TestCases @(
+            @{ Fault = 'truncated JSON'; Setup = @{ kind = 'b2b'; faults = @(@{ kind = 'truncate'; afterBytes = 3000 }) }; ErrorId = 'CubeInvalidResponse'; Category = 'InvalidData'; Message = 'cut short' }
+            @{ Fault = 'an HTML page with status 200'; Setup = @{ kind = 'b2b'; faults = @(@{ kind = 'html' }) }; ErrorId = 'CubeInvalidResponse'; Category = 'InvalidData'; Message = 'login page' }
+            @{ Fault = 'invalid UTF-8'; Setup = @{ kind = 'b2b'; faults = @(@{ kind = 'invalidUtf8' }) }; ErrorId = 'CubeInvalidResponse'; Category = 'InvalidData'; Message = 'UTF-8' }
+            @{ Fault = 'results that are not a list'; Setup = @{ kind = 'synthetic'; records = 30; pageSize = 10; faults = @(@{ kind = 'resultsNotArray'; page = 2 }) }; ErrorId = 'CubeInvalidResponse'; Category = 'InvalidData'; Message = "'results' is an object" }
+            @{ Fault = 'a next link loop'; Setup = @{ kind = 'synthetic'; records = 50; pageSize = 10; faults = @(@{ kind = 'nextLoop'; page = 3 }) }; ErrorId = 'CubeInvalidResponse'; Category = 'InvalidData'; Message = 'loop' }
+            @{ Fault = 'a next link to another host'; Setup = @{ kind = 'synthetic'; records = 50; pageSize = 10; faults = @(@{ kind = 'foreignNext'; foreignHost = 'evil.example.invalid' }) }; ErrorId = 'CubeUnsafeNextLink'; Category = 'SecurityError'; Message = 'evil.example.invalid' }
+        ) {
+            $id = New-FaultyAssignment $Setup
+            Reset-SimulatorStats
+            $call = Measure-Call { Get-CubeCustomer -AssignmentId 12, $id -RetryIntervalSec 0 }
+            $call.Seconds | Should -BeLessThan 10
+            $call.Errors.Count | Should -Be 1
+            $call.Errors[0].FullyQualifiedErrorId | Should -Be "$ErrorId,CubePS.Commands.GetCubeCustomerCommand"
+            $call.Errors[0].CategoryInfo.Category | Should -Be $Category
+            $call.Errors[0].TargetObject | Should -Be $id
+            $call.Errors[0].Exception.Message | Should -Match ([regex]::Escape($Message))
+            # Only the other assignment's records, and none of this one's keys as columns.
+            $call.Output.Count | Should -Be 4
+            $call.Output.assignment_id | Sort-Object -Unique | Should -Be 12
+            $call.Output[0].psobject.Properties.Name | Should -Not -Contain 'first_name'
+            (Get-SimulatorStats).byHost.psobject.Properties.Name | Should -Not -Contain 'evil.example.invalid'
+        }
+    }
+
+    Describe 'Secrets' {
+        It 'shows the token in no stream, error or object, with Verbose and Debug on' {
+            $id = New-FaultyAssignment @{ kind = 'synthetic'; records = 30; pageSize = 10; faults = @(@{ kind = 'status'; status = 503; times = 1 }) }
+            $html = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'html' }) }
+            $everything = Get-CubeCustomer -AssignmentId $id, $html, 404 -RetryIntervalSec 0 -Verbose -Debug -ErrorAction Continue *>&1 | Out-String -Width 500
+            $everything | Should -Match 'Authorization: Token \*\*\*'
+            $everything | Should -Match 'GET http://127\.0\.0\.1'
+            $everything | Should -Not -Match $sim.Token
+            ($Error | Out-String -Width 500) + ($Error.ErrorDetails.Message -join "`n") | Should -Not -Match $sim.Token
+        }
+
+        It 'masks a token that Cube echoes back in its reply' {
+            $secret = 'echoed-secret-token-42'
+            $connection = Connect-Cube -BaseUri $sim.BaseUri -Token (ConvertTo-SecureString $secret -AsPlainText -Force) -PassThru
+            $err = { Get-CubeCustomer -AssignmentId 9 -Connection $connection -Verbose -Debug *>&1 | Out-Null } | Should -Throw -ErrorId 'CubeAuthenticationFailed,*' -PassThru
+            $err.ErrorDetails.Message | Should -Match 'Invalid credentials: Token \*\*\*'
+            $err.Exception.ResponseText | Should -Not -Match $secret
+            ($err | Format-List * -Force | Out-String) + $err.Exception.ToString() | Should -Not -Match $secret
+        }
+
+        It 'masks the password and its Basic form' {
+            $password = 'Pa55-echoed-æøå'
+            $connection = Connect-Cube -BaseUri $sim.BaseUri -Credential ([pscredential]::new('someone@example.com', (ConvertTo-SecureString $password -AsPlainText -Force))) -PassThru
+            $basic = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("someone@example.com:$password"))
+            $err = { Get-CubeCustomer -AssignmentId 9 -Connection $connection } | Should -Throw -ErrorId 'CubeAuthenticationFailed,*' -PassThru
+            $shown = ($err | Format-List * -Force | Out-String) + $err.ErrorDetails.Message + $err.Exception.ResponseText
+            $shown | Should -Not -Match ([regex]::Escape($basic))
+            $shown | Should -Not -Match ([regex]::Escape($password))
+        }
+    }
+
+    Describe 'Cancellation' {
+        It 'ends a request that waits for its answer within a second of Ctrl+C' {
+            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'slowFirstByte'; delayMs = 30000 }) }
+            Reset-SimulatorStats
+            $call = Start-BackgroundCall "Get-CubeCustomer -AssignmentId $id"
+            try {
+                Wait-Until { (Get-SimulatorStats).active -ge 1 }
+                $watch = [Diagnostics.Stopwatch]::StartNew()
+                $call.PowerShell.Stop()
+                $watch.Stop()
+                $watch.Elapsed.TotalSeconds | Should -BeLessThan 1
+                # The server sees the request abandoned: no socket is left waiting.
+                Wait-Until { (Get-SimulatorStats).active -eq 0 } -Seconds 5
+                (Get-SimulatorStats).aborted | Should -BeGreaterOrEqual 1
+            }
+            finally { $call.PowerShell.Dispose() }
+        }
+
+        It 'ends a retry wait within a second of Ctrl+C' {
+            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 503; retryAfter = '60' }) }
+            $call = Start-BackgroundCall "Get-CubeCustomer -AssignmentId $id"
+            try {
+                Wait-Until { (Get-SimulatorRequestCount $id) -ge 1 }
+                Start-Sleep -Milliseconds 200
+                $watch = [Diagnostics.Stopwatch]::StartNew()
+                $call.PowerShell.Stop()
+                $watch.Stop()
+                $watch.Elapsed.TotalSeconds | Should -BeLessThan 1
+                Get-SimulatorRequestCount $id | Should -Be 1
+            }
+            finally { $call.PowerShell.Dispose() }
+        }
+
+        It 'leaves no spool file behind when stopped mid-download' {
+            $id = New-FaultyAssignment @{ kind = 'synthetic'; records = 20000; pageSize = 500; latencyMs = 150 }
+            $env:CUBE_SPOOL_MEMORY_MB = '0'
+            try {
+                $call = Start-BackgroundCall "Get-CubeCustomer -AssignmentId $id"
+                Wait-Until { @(Get-OpenSpoolFiles).Count -ge 1 }
+                $call.PowerShell.Stop()
+                @(Get-OpenSpoolFiles).Count | Should -Be 0
+                $call.PowerShell.Dispose()
+            }
+            finally { Remove-Item env:CUBE_SPOOL_MEMORY_MB }
+        }
+
+        It 'lets Select-Object -First stop the pipeline' {
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $five = @(Get-CubeCustomer -AssignmentId 20 | Select-Object -First 5)
+            $watch.Stop()
+            $five.customer_id | Should -Be (5000000..5000004)
+            @(Get-OpenSpoolFiles).Count | Should -Be 0
+        }
+    }
+
+    Describe 'TLS' {
+        BeforeAll {
+            Import-Module (Join-Path $PSScriptRoot '../CubeSimulator/CubeSimulator.psm1') -Force
+            $script:tls = Start-CubeSimulator -SimulatorPath (Get-SimulatorPath) -ExtraArguments '--https'
+        }
+
+        AfterAll {
+            Stop-CubeSimulator $tls
+        }
+
+        It 'refuses a certificate nobody trusts with CubeCertificateRejected' {
+            $connection = Connect-Cube -BaseUri $tls.BaseUri -Token (Get-SimulatorToken) -PassThru
+            $err = { Get-CubeCustomer -AssignmentId 12 -Connection $connection } | Should -Throw -ErrorId 'CubeCertificateRejected,CubePS.Commands.GetCubeCustomerCommand' -PassThru
+            $err.CategoryInfo.Category | Should -Be 'SecurityError'
+        }
+
+        It 'accepts it with -SkipCertificateCheck, and warns' {
+            $connection = Connect-Cube -BaseUri $tls.BaseUri -Token (Get-SimulatorToken) -SkipCertificateCheck -PassThru -WarningVariable warned -WarningAction SilentlyContinue
+            $warned | Should -Match 'Certificate checks are off'
+            @(Get-CubeCustomer -AssignmentId 12 -Connection $connection).Count | Should -Be 4
+        }
+    }
+
+    Describe 'Proxies' {
+        BeforeAll {
+            # The simulator doubles as an http proxy that wants proxyuser / proxy-pw. The Cube host
+            # name does not resolve, so data only arrives through the proxy.
+            $script:target = 'http://cube-behind-proxy.invalid:8080'
+            $script:proxyCredential = [pscredential]::new('proxyuser', (ConvertTo-SecureString 'proxy-pw' -AsPlainText -Force))
+        }
+
+        It 'goes through -Proxy with -ProxyCredential' {
+            Reset-SimulatorStats
+            $connection = Connect-Cube -BaseUri $target -Token (Get-SimulatorToken) -AllowUnencryptedAuthentication -Proxy $sim.BaseUri -ProxyCredential $proxyCredential -PassThru
+            @(Get-CubeCustomer -AssignmentId 12 -Connection $connection).Count | Should -Be 4
+            (Get-SimulatorStats).byHost.'cube-behind-proxy.invalid:8080' | Should -BeGreaterOrEqual 1
+        }
+
+        It 'reports the proxy''s refusal without the credential' {
+            $connection = Connect-Cube -BaseUri $target -Token (Get-SimulatorToken) -AllowUnencryptedAuthentication -Proxy $sim.BaseUri -PassThru
+            $call = Measure-Call { Get-CubeCustomer -AssignmentId 12 -Connection $connection }
+            $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeRequestFailed,CubePS.Commands.GetCubeCustomerCommand'
+            $call.Errors[0].Exception.StatusCode | Should -Be 407
+        }
+    }
+
+    Describe 'Concurrency' {
+        It 'serves several runspaces from one connection at once, each complete' {
+            $connection = Connect-Cube -BaseUri $sim.BaseUri -Token (Get-SimulatorToken) -PassThru
+            $modulePath = Get-CubeModulePath
+            $results = 9, 12, 20, 9, 12, 20, 20, 9 | ForEach-Object -ThrottleLimit 8 -Parallel {
+                Import-Module $using:modulePath
+                $customers = @(Get-CubeCustomer -AssignmentId $_ -Connection $using:connection)
+                [pscustomobject]@{
+                    Id       = $_
+                    Count    = $customers.Count
+                    Unique   = ($customers.customer_id | Sort-Object -Unique).Count
+                    Columns  = ($customers | ForEach-Object { $_.psobject.Properties.Name -join ',' } | Sort-Object -Unique).Count
+                    Assigned = ($customers.assignment_id | Sort-Object -Unique) -join ','
+                }
+            }
+            $results.Count | Should -Be 8
+            foreach ($result in $results) {
+                $expected = @{ 9 = 10; 12 = 4; 20 = 1234 }[$result.Id]
+                $result.Count | Should -Be $expected
+                $result.Unique | Should -Be $expected
+                $result.Columns | Should -Be 1
+                $result.Assigned | Should -Be "$($result.Id)"
+            }
+        }
+    }
+}
