@@ -335,6 +335,13 @@ Describe 'Reliability' {
             $err.CategoryInfo.Category | Should -Be 'SecurityError'
         }
 
+        It 'leaves the process-wide TLS setting alone' {
+            $before = [Net.ServicePointManager]::SecurityProtocol
+            $connection = Connect-Cube -BaseUri $tls.BaseUri -Token (Get-SimulatorToken) -SkipCertificateCheck -PassThru -WarningAction SilentlyContinue
+            $null = Get-CubeCustomer -AssignmentId 12 -Connection $connection
+            [Net.ServicePointManager]::SecurityProtocol | Should -Be $before
+        }
+
         It 'accepts it with -SkipCertificateCheck, and warns' {
             $connection = Connect-Cube -BaseUri $tls.BaseUri -Token (Get-SimulatorToken) -SkipCertificateCheck -PassThru -WarningVariable warned -WarningAction SilentlyContinue
             $warned | Should -Match 'Certificate checks are off'
@@ -355,6 +362,20 @@ Describe 'Reliability' {
             $connection = Connect-Cube -BaseUri $target -Token (Get-SimulatorToken) -AllowUnencryptedAuthentication -Proxy $sim.BaseUri -ProxyCredential $proxyCredential -PassThru
             @(Get-CubeCustomer -AssignmentId 12 -Connection $connection).Count | Should -Be 4
             (Get-SimulatorStats).byHost.'cube-behind-proxy.invalid:8080' | Should -BeGreaterOrEqual 1
+        }
+
+        It 'uses the system proxy when no -Proxy is given' {
+            # .NET reads HTTP_PROXY once per process: try it in a fresh one.
+            $pwsh = Get-PwshCommandLine
+            $address = $sim.BaseUri -replace '^http://', 'http://proxyuser:proxy-pw@'
+            $script = "Import-Module '$(Get-CubeModulePath)'; Connect-Cube -BaseUri '$target' -AllowUnencryptedAuthentication -Token (ConvertTo-SecureString '$($sim.Token)' -AsPlainText -Force); @(Get-CubeCustomer -AssignmentId 12 -ErrorAction Stop).Count"
+            $saved = $env:HTTP_PROXY
+            try {
+                $env:HTTP_PROXY = $address
+                $output = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script
+            }
+            finally { $env:HTTP_PROXY = $saved }
+            $output | Should -Be 4
         }
 
         It 'reports the proxy''s refusal without the credential' {
