@@ -18,7 +18,7 @@ internal sealed class ProgressReporter
     private readonly string _activity;
     private readonly bool _enabled;
     private readonly Stopwatch _sinceStart = Stopwatch.StartNew();
-    private TimeSpan _lastShown = TimeSpan.MinValue;
+    private TimeSpan? _lastShown;
     private bool _shown;
 
     public ProgressReporter(Cmdlet cmdlet, string activity, bool enabled)
@@ -54,7 +54,7 @@ internal sealed class ProgressReporter
     private void Show(string status, int percent)
     {
         var now = _sinceStart.Elapsed;
-        if (!_enabled || now < ShowAfter || now - _lastShown < MinimumInterval)
+        if (!_enabled || now < ShowAfter || (_lastShown is { } last && now - last < MinimumInterval))
         {
             return;
         }
