@@ -188,9 +188,17 @@ function Invoke-Demo {
     }
 }
 
+function Invoke-Bench {
+    Invoke-Build
+    $exitCode = Invoke-Pwsh -File (Join-Path $Root 'tests/bench/Invoke-Benchmark.ps1') -ArgumentList @(
+        '-ModulePath', $ModuleOut, '-SimulatorPath', (Join-Path $SimulatorOut 'CubeSimulator.dll'), '-OutputDirectory', (Join-Path $Out 'bench'))
+    if ($exitCode -ne 0) { throw "The benchmark failed (exit code $exitCode)." }
+}
+
 switch ($Task) {
     'Clean' { Invoke-Clean }
     'Build' { Invoke-Build }
     'Test' { Invoke-Test }
     'Demo' { Invoke-Demo }
+    'Bench' { Invoke-Bench }
 }

@@ -70,6 +70,9 @@ public sealed class CustomerCollection : IDisposable
     /// </summary>
     public long? ServerTotalCount => _serverTotalUnknown ? null : _serverTotal;
 
+    /// <summary>Compressed bytes of records held in memory.</summary>
+    public long SpoolMemoryBytes => _spool.MemoryBytes;
+
     /// <summary>The largest the temporary spool file has been, in bytes (0 when everything fit in memory).</summary>
     public long PeakTemporaryFileBytes => _spool.PeakFileBytes;
 

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using CubePS.Customers;
 using CubePS.Http;
 using CubePS.Json;
+using CubePS.Storage;
 
 namespace CubePS;
 
@@ -79,7 +80,7 @@ public sealed class CustomerDownloader
             var context = new RequestContext(assignmentId, pageNumber, pageUri, _http.Masker);
             var fetched = prefetcher.Take(pageUri);
             var page = fetched is not null
-                ? await ParseFetchedAsync(await fetched.ConfigureAwait(false), sink, context, cancellationToken).ConfigureAwait(false)
+                ? await ParseFetchedAsync(fetched, sink, context, cancellationToken).ConfigureAwait(false)
                 : await FetchAndParseAsync(context, sink, into, link => PrefetchNamedLink(prefetcher, pageUri, pageNumber + 1, link, visited, into), cancellationToken).ConfigureAwait(false);
 
             received += page.Records;
@@ -193,24 +194,34 @@ public sealed class CustomerDownloader
             cancellationToken);
 
     /// <summary>Fetches a whole page into memory (retrying as needed) for reading later.</summary>
-    private Task<byte[]> FetchWholeAsync(RequestContext context, CancellationToken cancellationToken)
+    private Task<SegmentedBuffer> FetchWholeAsync(RequestContext context, CancellationToken cancellationToken)
     {
         return _http.WithRetriesAsync(
             async token =>
             {
                 using var reply = await _http.GetAsync(context, token).ConfigureAwait(false);
-                using var copy = new MemoryStream();
-                await reply.Body.CopyToAsync(copy, 81920, token).ConfigureAwait(false);
-                LogBody(context, copy.Length, reply.Stopwatch.Elapsed);
-                return copy.ToArray();
+                var body = new SegmentedBuffer();
+                try
+                {
+                    await body.FillAsync(reply.Body, token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    body.Dispose();
+                    throw;
+                }
+
+                LogBody(context, body.Length, reply.Stopwatch.Elapsed);
+                return body;
             },
             cancellationToken);
     }
 
-    private static Task<PageInfo> ParseFetchedAsync(byte[] body, CustomerRecordWriter sink, RequestContext context, CancellationToken cancellationToken)
+    private static async Task<PageInfo> ParseFetchedAsync(Task<SegmentedBuffer> fetched, CustomerRecordWriter sink, RequestContext context, CancellationToken cancellationToken)
     {
-        using var stream = new MemoryStream(body, writable: false);
-        return new PageParser(sink, context).ParseAsync(stream, null, cancellationToken);
+        using var body = await fetched.ConfigureAwait(false);
+        using var stream = body.OpenRead();
+        return await new PageParser(sink, context).ParseAsync(stream, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Starts fetching the page a <c>next</c> link names, when that link is one CubePS would follow.</summary>

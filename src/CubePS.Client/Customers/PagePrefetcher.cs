@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using CubePS.Storage;
 
 namespace CubePS.Customers;
 
@@ -14,10 +15,10 @@ internal sealed class PagePrefetcher : IDisposable
 {
     private readonly Dictionary<string, PendingPage> _pending = new(StringComparer.Ordinal);
     private readonly CancellationToken _cancellationToken;
-    private readonly Func<Uri, int, CancellationToken, Task<byte[]>> _fetch;
+    private readonly Func<Uri, int, CancellationToken, Task<SegmentedBuffer>> _fetch;
 
     /// <param name="fetch">Fetches a whole page: its URI, its page number (for messages), the token.</param>
-    public PagePrefetcher(Func<Uri, int, CancellationToken, Task<byte[]>> fetch, CancellationToken cancellationToken)
+    public PagePrefetcher(Func<Uri, int, CancellationToken, Task<SegmentedBuffer>> fetch, CancellationToken cancellationToken)
     {
         _fetch = fetch;
         _cancellationToken = cancellationToken;
@@ -42,7 +43,7 @@ internal sealed class PagePrefetcher : IDisposable
     }
 
     /// <summary>The fetch of <paramref name="uri"/>, removed from the pending set; null when it was not started.</summary>
-    public Task<byte[]>? Take(Uri uri)
+    public Task<SegmentedBuffer>? Take(Uri uri)
     {
         if (!_pending.TryGetValue(uri.AbsoluteUri, out var page))
         {
@@ -88,10 +89,15 @@ internal sealed class PagePrefetcher : IDisposable
     {
         page.Cancel.Cancel();
 
-        // Nobody awaits an abandoned fetch: observe its failure, then release its token source.
+        // Nobody awaits an abandoned fetch: observe its failure or free its page, then release its token source.
         page.Task.ContinueWith(
             static (task, cancel) =>
             {
+                if (task.Status == TaskStatus.RanToCompletion)
+                {
+                    task.Result.Dispose();
+                }
+
                 _ = task.Exception;
                 ((CancellationTokenSource)cancel!).Dispose();
             },
@@ -103,13 +109,13 @@ internal sealed class PagePrefetcher : IDisposable
 
     private sealed class PendingPage
     {
-        public PendingPage(Task<byte[]> task, CancellationTokenSource cancel)
+        public PendingPage(Task<SegmentedBuffer> task, CancellationTokenSource cancel)
         {
             Task = task;
             Cancel = cancel;
         }
 
-        public Task<byte[]> Task { get; }
+        public Task<SegmentedBuffer> Task { get; }
 
         public CancellationTokenSource Cancel { get; }
     }

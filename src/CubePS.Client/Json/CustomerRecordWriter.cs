@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Buffers.Text;
 using System.Collections.Generic;
 using System.Globalization;
@@ -10,11 +11,27 @@ using CubePS.Storage;
 
 namespace CubePS.Json;
 
-/// <summary>Receives the records of a page, one complete JSON object at a time.</summary>
+/// <summary>What became of a record the reader was positioned on.</summary>
+internal enum RecordOutcome
+{
+    /// <summary>Read; more records are wanted.</summary>
+    Added,
+
+    /// <summary>Read; no more records are wanted (-First is satisfied).</summary>
+    Enough,
+
+    /// <summary>The buffer ends inside the record: nothing was kept; read it again with more data.</summary>
+    Incomplete,
+}
+
+/// <summary>Receives the records of a page.</summary>
 internal interface IRecordSink
 {
-    /// <summary>Takes one record; returns false when no more records are wanted.</summary>
-    bool AddRecord(ReadOnlySpan<byte> recordJson);
+    /// <summary>
+    /// Reads the record whose StartObject the reader is on, leaving the reader after its EndObject.
+    /// <paramref name="buffer"/> is what the reader reads, for copying nested values out of it.
+    /// </summary>
+    RecordOutcome AddRecord(ref Utf8JsonReader reader, ReadOnlySpan<byte> buffer);
 }
 
 /// <summary>
@@ -43,12 +60,11 @@ internal sealed class CustomerRecordWriter : IRecordSink
     /// <summary>True when records may be dropped for -CustomerId or -UpdatedSince.</summary>
     public bool HasFilters => _customerIds is not null || _updatedSince.HasValue;
 
-    public bool AddRecord(ReadOnlySpan<byte> recordJson)
+    [MethodImpl(Jit.HotLoop)]
+    public RecordOutcome AddRecord(ref Utf8JsonReader reader, ReadOnlySpan<byte> buffer)
     {
         var schema = _collection.Schema;
         var spool = _collection.Spool;
-        var reader = new Utf8JsonReader(recordJson, isFinalBlock: true, state: default);
-        reader.Read();
 
         long? customerId = null;
         var updated = UpdatedValue.Absent;
@@ -56,11 +72,28 @@ internal sealed class CustomerRecordWriter : IRecordSink
         Column? previous = null;
 
         spool.BeginRecord();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        while (true)
         {
+            // Each Read returns false when the buffer ends first: drop the partial record.
+            if (!reader.Read())
+            {
+                spool.CancelRecord();
+                return RecordOutcome.Incomplete;
+            }
+
+            if (reader.TokenType != JsonTokenType.PropertyName)
+            {
+                break;
+            }
+
             var column = schema.GetOrAdd(ReadKey(ref reader), previous);
             previous = column;
-            reader.Read();
+            if (!reader.Read())
+            {
+                spool.CancelRecord();
+                return RecordOutcome.Incomplete;
+            }
+
             var index = column.Index;
             switch (reader.TokenType)
             {
@@ -123,8 +156,13 @@ internal sealed class CustomerRecordWriter : IRecordSink
                 case JsonTokenType.StartArray:
                 {
                     var start = (int)reader.TokenStartIndex;
-                    reader.Skip();
-                    spool.AddJson(index, Compact(recordJson.Slice(start, (int)reader.BytesConsumed - start)));
+                    if (!reader.TrySkip())
+                    {
+                        spool.CancelRecord();
+                        return RecordOutcome.Incomplete;
+                    }
+
+                    spool.AddJson(index, Compact(buffer.Slice(start, (int)reader.BytesConsumed - start)));
                     break;
                 }
             }
@@ -134,14 +172,14 @@ internal sealed class CustomerRecordWriter : IRecordSink
         if (!IsWanted(customerId, updated, updatedDate))
         {
             spool.CancelRecord();
-            return true;
+            return RecordOutcome.Added;
         }
 
         if (_collection.Skipped < _collection.Options.Skip)
         {
             _collection.Skipped++;
             spool.CancelRecord();
-            return true;
+            return RecordOutcome.Added;
         }
 
         if (updated == UpdatedValue.NotADate || (updated == UpdatedValue.Absent && _updatedSince.HasValue))
@@ -150,7 +188,7 @@ internal sealed class CustomerRecordWriter : IRecordSink
         }
 
         spool.EndRecord();
-        return !_collection.IsFull;
+        return _collection.IsFull ? RecordOutcome.Enough : RecordOutcome.Added;
     }
 
     private enum UpdatedValue

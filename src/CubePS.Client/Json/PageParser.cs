@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Globalization;
 using System.IO;
@@ -145,6 +146,7 @@ internal sealed class PageParser
         }
     }
 
+    [MethodImpl(Jit.HotLoop)]
     private Outcome Process()
     {
         var span = new ReadOnlySpan<byte>(_buffer, _start, _end - _start);
@@ -190,15 +192,17 @@ internal sealed class PageParser
                         throw Invalid(string.Format(CultureInfo.InvariantCulture, "Item {0} of the customer list is {1}, not a record (a JSON object).", _page.Records + 1, Describe(reader.TokenType)), null);
                     }
 
+                    // One pass: the sink reads the record from this reader; when the buffer ends
+                    // inside it, it keeps nothing and the record is read again with more data.
                     var record = reader;
-                    if (!record.TrySkip())
+                    var recordOutcome = _sink.AddRecord(ref record, span);
+                    if (recordOutcome == RecordOutcome.Incomplete)
                     {
                         goto needMoreData;
                     }
 
-                    var start = (int)reader.TokenStartIndex;
                     _page.Records++;
-                    stop = !_sink.AddRecord(span.Slice(start, (int)record.BytesConsumed - start));
+                    stop = recordOutcome == RecordOutcome.Enough;
                     reader = record;
                     break;
 

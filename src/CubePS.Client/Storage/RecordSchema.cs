@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
@@ -77,6 +78,7 @@ internal sealed class RecordSchema
     /// The column for <paramref name="utf8Key"/>, added when new. <paramref name="previous"/> is the
     /// column of the key before it in the same record, or -1 for the first key.
     /// </summary>
+    [MethodImpl(Jit.HotLoop)]
     public Column GetOrAdd(ReadOnlySpan<byte> utf8Key, Column? previous)
     {
         var guess = previous is null ? _firstColumn : previous.Successor;

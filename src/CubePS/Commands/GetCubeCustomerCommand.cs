@@ -95,6 +95,7 @@ public sealed class GetCubeCustomerCommand : CubeConnectionCmdlet
         });
 
         var allRead = true;
+        var reading = System.Diagnostics.Stopwatch.StartNew();
         foreach (var assignmentId in _assignmentOrder)
         {
             if (_collection.IsFull)
@@ -119,6 +120,14 @@ public sealed class GetCubeCustomerCommand : CubeConnectionCmdlet
             }
         }
 
+        WriteVerbose(string.Format(
+            CultureInfo.InvariantCulture,
+            "Read {0:N0} customers ({1:N0} kept) in {2:N1} s; held as {3:N1} MB in memory{4} until all are in.",
+            _collection.RecordsReceived,
+            _collection.Count,
+            reading.Elapsed.TotalSeconds,
+            _collection.SpoolMemoryBytes / 1048576.0,
+            _collection.PeakTemporaryFileBytes > 0 ? string.Format(CultureInfo.InvariantCulture, " and a {0:N1} MB temporary file", _collection.PeakTemporaryFileBytes / 1048576.0) : string.Empty));
         WarnAboutChangedData();
         if (PagingParameters.IncludeTotalCount)
         {
@@ -146,10 +155,13 @@ public sealed class GetCubeCustomerCommand : CubeConnectionCmdlet
         var factory = new CustomerObjectFactory(collection.PropertyNames);
         var total = collection.Count;
         long written = 0;
-        WriteDebug(string.Format(CultureInfo.InvariantCulture, "Writing {0:N0} customers with {1} properties each.", total, collection.PropertyNames.Count));
-        foreach (var values in collection.ReadRecords())
+        var writing = System.Diagnostics.Stopwatch.StartNew();
+        var governor = new GarbageGovernor();
+        using var producer = new CustomerObjectProducer(collection.ReadRecords(), factory);
+        foreach (var customer in producer.Objects())
         {
-            WriteObject(factory.Create(values));
+            WriteObject(customer);
+            governor.Tick();
             if ((++written & 1023) == 0)
             {
                 Progress.ReportWriting(written, total);
@@ -157,6 +169,7 @@ public sealed class GetCubeCustomerCommand : CubeConnectionCmdlet
         }
 
         Progress.Complete();
+        WriteVerbose(string.Format(CultureInfo.InvariantCulture, "Wrote {0:N0} customers with {1} properties each in {2:N1} s.", written, collection.PropertyNames.Count, writing.Elapsed.TotalSeconds));
     }
 
     private void WriteTotalCount(bool readEverything)

@@ -1,0 +1,194 @@
+<#
+.SYNOPSIS
+    CubePS against a hand-written Invoke-RestMethod loop: wall time and peak memory of each case,
+    each run in a fresh pwsh process, the minimum of several runs. Run by `./build.ps1 -Task Bench`.
+
+.DESCRIPTION
+    Starts the Cube simulator with generated assignments (about 1.1 KB per record, 45 standard
+    fields, 6 extra fields on some records, about a third of the values null), then measures:
+      1. an Invoke-RestMethod loop that follows `next`, collects the records, pipes them to Export-Csv
+      2. Get-CubeCustomer | Export-Csv
+      3. Get-CubeCustomer | Measure-Object
+      4. Get-CubeCustomer -First 10 (time to the tenth object)
+      5. pwsh start alone, and pwsh start plus Import-Module
+    at 100,000 records in pages of 500; cases 1 and 2 again with 100 ms of latency per page; cases
+    2 and 3 at 1,000,000 records. Prints a table with the ratios and writes out/bench/results.json.
+#>
+param(
+    [Parameter(Mandatory)][string] $ModulePath,
+    [Parameter(Mandatory)][string] $SimulatorPath,
+    [Parameter(Mandatory)][string] $OutputDirectory,
+    [int] $Runs = 3,
+    [int] $Records = 100000,
+    [int] $LargeRecords = 1000000,
+    [int] $PageSize = 500,
+    [int] $LatencyMs = 100
+)
+
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+Import-Module (Join-Path $PSScriptRoot '../CubeSimulator/CubeSimulator.psm1') -Force
+$null = New-Item -ItemType Directory -Force -Path $OutputDirectory
+# The case processes start elsewhere: give them full paths.
+$ModulePath = (Resolve-Path -LiteralPath $ModulePath).Path
+$OutputDirectory = (Resolve-Path -LiteralPath $OutputDirectory).Path
+$caseScript = Join-Path $PSScriptRoot 'Measure-BenchCase.ps1'
+
+$pwsh = & {
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { , @($process, (Join-Path $PSHOME 'pwsh.dll')) } else { , @($process) }
+}
+
+# The assignments: ids that say what they hold.
+$normal = 100001; $slow = 100002; $large = 100003
+$simulator = Start-CubeSimulator -SimulatorPath $SimulatorPath -ExtraArguments @(
+    '--synthetic', "$normal=$Records`:$PageSize",
+    '--synthetic', "$slow=$Records`:$PageSize`:$LatencyMs",
+    '--synthetic', "$large=$LargeRecords`:$PageSize")
+
+function Get-SpoolBytes {
+    # The size of the module's temporary spool file(s) that process $ProcessId holds open. They are
+    # unlinked as soon as made and locked by their owner, so they are found through /proc and
+    # measured with stat -L (Linux only; elsewhere this reports 0).
+    param([int] $ProcessId)
+    $total = 0L
+    foreach ($fd in @(Get-ChildItem "/proc/$ProcessId/fd" -ErrorAction SilentlyContinue)) {
+        if ("$($fd.LinkTarget)" -like '*cubeps-*.spool*') {
+            $size = & stat -L -c '%s' $fd.FullName 2>$null
+            if ($size) { $total += [long]$size }
+        }
+    }
+    return $total
+}
+
+function Invoke-Case {
+    # Runs a case $Runs times, each in a fresh pwsh; returns the run with the least wall time,
+    # with the largest peak memory and spool size seen over the runs.
+    param([string] $Name, [string] $Case, [int] $AssignmentId, [string] $Label)
+    $results = foreach ($run in 1..$Runs) {
+        $csv = Join-Path $OutputDirectory "case-$Case-$run.csv"
+        $outFile = Join-Path $OutputDirectory "case-$run.json"
+        $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $caseScript,
+            '-Case', $Case, '-ModulePath', $ModulePath, '-BaseUri', $simulator.BaseUri, '-AssignmentId', $AssignmentId,
+            '-Token', $simulator.Token, '-CsvPath', $csv)
+        $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
+        foreach ($argument in $arguments) { $start.ArgumentList.Add($argument) }
+        $start.RedirectStandardOutput = $true
+        $start.UseShellExecute = $false
+        $process = [Diagnostics.Process]::Start($start)
+        $output = $process.StandardOutput.ReadToEndAsync()
+        $spoolPeak = 0L
+        while (-not $process.WaitForExit(100)) {
+            if (Test-Path "/proc/$($process.Id)/fd") { $spoolPeak = [math]::Max($spoolPeak, (Get-SpoolBytes $process.Id)) }
+        }
+        $process.WaitForExit()
+        if ($process.ExitCode -ne 0) { throw "Case $Name failed: $($output.Result)" }
+        $line = ($output.Result -split "`n" | Where-Object { $_.StartsWith('{') } | Select-Object -Last 1)
+        $result = $line | ConvertFrom-Json
+        $result | Add-Member -NotePropertyName spoolMB -NotePropertyValue ([math]::Round($spoolPeak / 1MB, 1))
+        Write-Host ("  {0,-44} run {1}: {2,7:N2} s {3,8:N0} MB" -f $Label, $run, $result.seconds, $result.peakMB)
+        $result
+    }
+    $best = $results | Sort-Object seconds | Select-Object -First 1
+    [pscustomobject]@{
+        Name            = $Name
+        Label           = $Label
+        Seconds         = $best.seconds
+        AllSeconds      = @($results.seconds)
+        PeakMB          = ($results | Measure-Object peakMB -Maximum).Maximum
+        MinPeakMB       = ($results | Measure-Object peakMB -Minimum).Minimum
+        Records         = $best.records
+        CsvColumns      = $best.csvColumns
+        SpoolMB         = ($results | Measure-Object spoolMB -Maximum).Maximum
+        OpenSpoolsAfter = ($results | Measure-Object openSpoolsAfter -Maximum).Maximum
+    }
+}
+
+function Measure-Start {
+    # Wall time of a whole pwsh process (start, command, exit), the minimum of several runs.
+    param([string] $Command, [int] $Times = 7)
+    $best = [double]::MaxValue
+    foreach ($i in 1..$Times) {
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $Command | Out-Null
+        $watch.Stop()
+        $best = [math]::Min($best, $watch.Elapsed.TotalSeconds)
+    }
+    return $best
+}
+
+try {
+    $cases = [ordered]@{}
+    Write-Host "Benchmark: $Records records (pages of $PageSize), $LargeRecords records, $LatencyMs ms latency; $Runs runs per case"
+    $cases.IrmCsv = Invoke-Case 'IrmCsv' 'IrmCsv' $normal '1. Invoke-RestMethod loop | Export-Csv'
+    $cases.CubeCsv = Invoke-Case 'CubeCsv' 'CubeCsv' $normal '2. Get-CubeCustomer | Export-Csv'
+    $cases.CubeMeasure = Invoke-Case 'CubeMeasure' 'CubeMeasure' $normal '3. Get-CubeCustomer | Measure-Object'
+    $cases.CubeFirst10 = Invoke-Case 'CubeFirst10' 'CubeFirst10' $normal '4. Get-CubeCustomer -First 10'
+    $cases.IrmCsvLatency = Invoke-Case 'IrmCsvLatency' 'IrmCsv' $slow "1. Invoke-RestMethod loop, $LatencyMs ms/page"
+    $cases.CubeCsvLatency = Invoke-Case 'CubeCsvLatency' 'CubeCsv' $slow "2. Get-CubeCustomer, $LatencyMs ms/page"
+    $cases.CubeCsvLarge = Invoke-Case 'CubeCsvLarge' 'CubeCsv' $large "2. Get-CubeCustomer | Export-Csv, $($LargeRecords/1e6)M"
+    $cases.CubeMeasureLarge = Invoke-Case 'CubeMeasureLarge' 'CubeMeasure' $large "3. Get-CubeCustomer | Measure-Object, $($LargeRecords/1e6)M"
+
+    $escapedModule = $ModulePath.Replace("'", "''")
+    $startAlone = Measure-Start 'exit'
+    $startImport = Measure-Start "Import-Module '$escapedModule'; exit"
+    # Peak memory of a pwsh that only started: the baseline that "above pwsh's own start" subtracts.
+    $baselineLine = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command "if (Test-Path /proc/self/status) { (Get-Content /proc/self/status | Where-Object { `$_ -like 'VmHWM:*' }) -replace '[^0-9]','' } else { [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 / 1KB }"
+    $baselineMB = [math]::Round([double]$baselineLine / 1024, 1)
+}
+finally {
+    Stop-CubeSimulator $simulator
+}
+
+function Test-Target([bool] $Met) { if ($Met) { 'met' } else { 'MISSED' } }
+$aboveStart = { param($case) [math]::Round($case.PeakMB - $baselineMB, 1) }
+$speedup = [math]::Round($cases.IrmCsv.Seconds / $cases.CubeCsv.Seconds, 2)
+$memoryRatio = [math]::Round($cases.CubeCsv.PeakMB / $cases.IrmCsv.PeakMB, 3)
+$memoryRatioAboveStart = [math]::Round((& $aboveStart $cases.CubeCsv) / (& $aboveStart $cases.IrmCsv), 3)
+$latencySpeedup = [math]::Round($cases.IrmCsvLatency.Seconds / $cases.CubeCsvLatency.Seconds, 2)
+$largeAboveStart = & $aboveStart $cases.CubeCsvLarge
+$importMs = [math]::Round(($startImport - $startAlone) * 1000)
+
+$targets = @(
+    [pscustomobject]@{ Target = 'case 2 at least 4x faster than case 1'; Measured = "$speedup x"; Result = Test-Target ($speedup -ge 4) }
+    [pscustomobject]@{ Target = 'case 2 peak memory at most 1/10 of case 1 (whole process)'; Measured = "$memoryRatio"; Result = Test-Target ($memoryRatio -le 0.1) }
+    [pscustomobject]@{ Target = 'the same, above pwsh''s own start'; Measured = "$memoryRatioAboveStart"; Result = Test-Target ($memoryRatioAboveStart -le 0.1) }
+    [pscustomobject]@{ Target = "with $LatencyMs ms per page, case 2 at least 3x faster"; Measured = "$latencySpeedup x"; Result = Test-Target ($latencySpeedup -ge 3) }
+    [pscustomobject]@{ Target = "$($LargeRecords/1e6)M records: case 2 at most 400 MB above pwsh's start"; Measured = "$largeAboveStart MB"; Result = Test-Target ($largeAboveStart -le 400) }
+    [pscustomobject]@{ Target = "$($LargeRecords/1e6)M records: temporary disk at most 300 MB, removed"; Measured = "$([math]::Max($cases.CubeCsvLarge.SpoolMB, $cases.CubeMeasureLarge.SpoolMB)) MB, open after: $($cases.CubeCsvLarge.OpenSpoolsAfter + $cases.CubeMeasureLarge.OpenSpoolsAfter)"; Result = Test-Target ([math]::Max($cases.CubeCsvLarge.SpoolMB, $cases.CubeMeasureLarge.SpoolMB) -le 300 -and ($cases.CubeCsvLarge.OpenSpoolsAfter + $cases.CubeMeasureLarge.OpenSpoolsAfter) -eq 0) }
+    [pscustomobject]@{ Target = 'case 4 (time to the tenth object) under 1 s'; Measured = "$($cases.CubeFirst10.Seconds) s"; Result = Test-Target ($cases.CubeFirst10.Seconds -lt 1) }
+    [pscustomobject]@{ Target = 'Import-Module adds at most 150 ms to a pwsh start'; Measured = "$importMs ms"; Result = Test-Target ($importMs -le 150) }
+)
+
+$machine = [ordered]@{
+    cpu        = if (Test-Path /proc/cpuinfo) { ((Get-Content /proc/cpuinfo | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -split ':', 2)[1].Trim() } else { $env:PROCESSOR_IDENTIFIER }
+    cores      = [Environment]::ProcessorCount
+    memoryGB   = if (Test-Path /proc/meminfo) { [math]::Round([double]((Get-Content /proc/meminfo -TotalCount 1) -replace '[^0-9]', '') / 1MB, 1) } else { $null }
+    os         = [Runtime.InteropServices.RuntimeInformation]::OSDescription
+    dotnet     = [Runtime.InteropServices.RuntimeInformation]::FrameworkDescription
+    powershell = $PSVersionTable.PSVersion.ToString()
+}
+
+Write-Host ''
+Write-Host "Machine: $($machine.cpu), $($machine.cores) cores, $($machine.memoryGB) GB; $($machine.os); $($machine.dotnet); PowerShell $($machine.powershell)"
+Write-Host "pwsh start: $([math]::Round($startAlone * 1000)) ms; with Import-Module CubePS: $([math]::Round($startImport * 1000)) ms; peak memory of pwsh's own start: $baselineMB MB"
+$cases.Values | Select-Object Label, Records, @{ n = 'Wall s (min)'; e = { $_.Seconds } }, @{ n = 'Peak MB'; e = { $_.PeakMB } }, @{ n = 'Above start MB'; e = { & $aboveStart $_ } }, @{ n = 'CSV columns'; e = { if ($_.CsvColumns) { $_.CsvColumns } else { '' } } }, @{ n = 'Spool file MB'; e = { $_.SpoolMB } } |
+    Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+$targets | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+if ($cases.IrmCsv.CsvColumns -lt $cases.CubeCsv.CsvColumns) {
+    Write-Host "Note: case 1's CSV has $($cases.IrmCsv.CsvColumns) columns, case 2's $($cases.CubeCsv.CsvColumns): Export-Csv took case 1's columns from its first record and dropped the extra fields that record lacks."
+}
+
+$report = [ordered]@{
+    date       = (Get-Date).ToString('o')
+    machine    = $machine
+    parameters = [ordered]@{ records = $Records; largeRecords = $LargeRecords; pageSize = $PageSize; latencyMs = $LatencyMs; runs = $Runs }
+    pwshStartSeconds = $startAlone
+    pwshStartWithImportSeconds = $startImport
+    pwshStartPeakMB = $baselineMB
+    cases      = $cases
+    targets    = $targets
+}
+$path = Join-Path $OutputDirectory 'results.json'
+$report | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $path
+Write-Host "Results: $path"

@@ -1,0 +1,85 @@
+<#
+.SYNOPSIS
+    One benchmark case, in this (fresh) pwsh process: runs it once and prints one JSON line with
+    its wall time (from just before the command to its end), the process's peak resident memory,
+    and what it produced. Started by Invoke-Benchmark.ps1.
+#>
+param(
+    [Parameter(Mandatory)][ValidateSet('IrmCsv', 'CubeCsv', 'CubeMeasure', 'CubeFirst10')][string] $Case,
+    [Parameter(Mandatory)][string] $ModulePath,
+    [Parameter(Mandatory)][string] $BaseUri,
+    [Parameter(Mandatory)][int] $AssignmentId,
+    [Parameter(Mandatory)][string] $Token,
+    [Parameter(Mandatory)][string] $CsvPath
+)
+
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+
+function Get-PeakResidentMB {
+    if (Test-Path /proc/self/status) {
+        $line = (Get-Content /proc/self/status | Where-Object { $_ -like 'VmHWM:*' })
+        return [double]($line -replace '[^0-9]', '') / 1024
+    }
+    return [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 / 1MB
+}
+
+if ($Case -ne 'IrmCsv') {
+    Import-Module $ModulePath
+    Connect-Cube -BaseUri $BaseUri -Token (ConvertTo-SecureString $Token -AsPlainText -Force)
+}
+
+$records = 0
+$watch = [Diagnostics.Stopwatch]::StartNew()
+switch ($Case) {
+    'IrmCsv' {
+        # The hand-written alternative, as a competent admin would write it: follow `next`,
+        # collect every record in a List, then one Export-Csv.
+        $headers = @{ Authorization = "Token $Token"; Accept = 'application/json' }
+        $all = [System.Collections.Generic.List[object]]::new()
+        $uri = $BaseUri.TrimEnd('/') + "/crm/assignment_id/$AssignmentId/customers"
+        while ($uri) {
+            $page = Invoke-RestMethod -Uri $uri -Headers $headers
+            if ($page -is [array]) { $all.AddRange([object[]]$page); break }
+            $all.AddRange([object[]]$page.results)
+            $uri = $page.next
+        }
+        $all | Export-Csv -LiteralPath $CsvPath -NoTypeInformation
+        $records = $all.Count
+    }
+    'CubeCsv' {
+        Get-CubeCustomer -AssignmentId $AssignmentId | Export-Csv -LiteralPath $CsvPath -NoTypeInformation
+    }
+    'CubeMeasure' {
+        $records = (Get-CubeCustomer -AssignmentId $AssignmentId | Measure-Object).Count
+    }
+    'CubeFirst10' {
+        # Time to the tenth object.
+        $seen = 0
+        Get-CubeCustomer -AssignmentId $AssignmentId -First 10 | ForEach-Object { $seen++; if ($seen -eq 10) { $watch.Stop() } }
+        $records = $seen
+    }
+}
+$watch.Stop()
+
+$columns = 0
+if ($Case -in 'IrmCsv', 'CubeCsv') {
+    $reader = [IO.StreamReader]::new($CsvPath)
+    $columns = ($reader.ReadLine() -split '","').Count
+    $records = 0
+    while ($null -ne $reader.ReadLine()) { $records++ }
+    $reader.Dispose()
+    Remove-Item -LiteralPath $CsvPath
+}
+
+# What this process still holds of the module's spool after the command (should be nothing).
+$openSpools = if (Test-Path /proc/self/fd) { @(Get-ChildItem /proc/self/fd -ErrorAction SilentlyContinue | Where-Object { "$($_.LinkTarget)" -like '*cubeps-*.spool*' }).Count } else { 0 }
+
+[pscustomobject]@{
+    case          = $Case
+    seconds       = [math]::Round($watch.Elapsed.TotalSeconds, 3)
+    peakMB        = [math]::Round((Get-PeakResidentMB), 1)
+    records       = $records
+    csvColumns    = $columns
+    openSpoolsAfter = $openSpools
+} | ConvertTo-Json -Compress
