@@ -132,7 +132,40 @@ function Invoke-Build {
     foreach ($dll in $DependencyAssemblies) {
         Copy-Item -LiteralPath (Join-Path $publish $dll) -Destination (Join-Path $ModuleOut 'dependencies')
     }
+
+    # Help: MAML built from the Markdown sources and the cmdlets' own metadata, in a fresh pwsh.
+    $helpSource = Join-Path $Root 'src/CubePS/help'
+    $exitCode = Invoke-Pwsh -File (Join-Path $Root '.build/New-CubeHelp.ps1') -ArgumentList @(
+        '-ModulePath', $ModuleOut, '-SourceDirectory', $helpSource, '-OutputFile', (Join-Path $ModuleOut "en-US/$ModuleName.dll-Help.xml"))
+    if ($exitCode -ne 0) { throw 'Building the help failed.' }
+    Copy-Item -LiteralPath (Join-Path $helpSource "about_$ModuleName.help.txt") -Destination (Join-Path $ModuleOut 'en-US')
     Write-Host "Module: $ModuleOut"
+}
+
+function Invoke-WithIsolatedHome {
+    # Runs a script in a fresh pwsh whose home folders are a new temporary directory.
+    param([string] $File, [string[]] $ArgumentList)
+    $isolated = Join-Path ([IO.Path]::GetTempPath()) ("cubeps-home-" + [guid]::NewGuid().ToString('N'))
+    $saved = @{}
+    $variables = @{ HOME = $isolated; USERPROFILE = $isolated; XDG_DATA_HOME = "$isolated/.local/share"; XDG_CONFIG_HOME = "$isolated/.config"; XDG_CACHE_HOME = "$isolated/.cache"; LOCALAPPDATA = "$isolated/AppData/Local"; APPDATA = "$isolated/AppData/Roaming" }
+    # .NET reports a special folder only when it exists (else PSResourceGet writes into the current folder).
+    $null = New-Item -ItemType Directory -Force -Path (@($isolated) + @($variables.Values | Where-Object { $_ -ne $isolated }))
+    try {
+        foreach ($name in $variables.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $variables[$name]) }
+        return Invoke-Pwsh -File $File -ArgumentList $ArgumentList
+    }
+    finally {
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        Remove-Item -LiteralPath $isolated -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}
+
+function Invoke-Package {
+    $package = Join-Path $Out "$ModuleName.$Version.nupkg"
+    if (Test-Path -LiteralPath $package) { Remove-Item -LiteralPath $package }
+    $exitCode = Invoke-WithIsolatedHome -File (Join-Path $Root '.build/Publish-CubePackage.ps1') -ArgumentList @('-ModulePath', $ModuleOut, '-OutputDirectory', $Out)
+    if ($exitCode -ne 0 -or -not (Test-Path -LiteralPath $package)) { throw "Publish-PSResource did not make $package." }
+    Write-Host "Package: $package"
 }
 
 function Read-UnitTestCounts {
@@ -149,6 +182,7 @@ function Read-UnitTestCounts {
 
 function Invoke-Test {
     Invoke-Build
+    Invoke-Package
     if (Test-Path -LiteralPath $ResultsOut) { Remove-Item -LiteralPath $ResultsOut -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $ResultsOut
 
@@ -161,7 +195,11 @@ function Invoke-Test {
     $pesterResult = Join-Path $ResultsOut 'pester.json'
     $null = Invoke-Pwsh -File (Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1') -ArgumentList @(
         '-PesterPath', (Get-PesterManifest), '-ModulePath', $ModuleOut, '-ResultFile', $pesterResult)
-    $pester = if (Test-Path -LiteralPath $pesterResult) { Get-Content -Raw -LiteralPath $pesterResult | ConvertFrom-Json } else { [pscustomobject]@{ passed = 0; failed = 1 } }
+    $pester = if (Test-Path -LiteralPath $pesterResult) { Get-Content -Raw -LiteralPath $pesterResult | ConvertFrom-Json } else { $null }
+    if ($null -eq $pester -or $null -eq $pester.passed -or $null -eq $pester.failed) {
+        Write-Warning "No Pester results at $pesterResult."
+        $pester = [pscustomobject]@{ passed = 0; failed = 1 }
+    }
 
     $passed = $unit.Passed + $pester.passed
     $failed = $unit.Failed + $pester.failed
@@ -201,4 +239,5 @@ switch ($Task) {
     'Test' { Invoke-Test }
     'Demo' { Invoke-Demo }
     'Bench' { Invoke-Bench }
+    'Package' { Invoke-Build; Invoke-Package }
 }

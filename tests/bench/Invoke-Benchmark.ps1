@@ -61,47 +61,62 @@ function Get-SpoolBytes {
     return $total
 }
 
-function Invoke-Case {
-    # Runs a case $Runs times, each in a fresh pwsh; returns the run with the least wall time,
-    # with the largest peak memory and spool size seen over the runs.
-    param([string] $Name, [string] $Case, [int] $AssignmentId, [string] $Label)
-    $results = foreach ($run in 1..$Runs) {
-        $csv = Join-Path $OutputDirectory "case-$Case-$run.csv"
-        $outFile = Join-Path $OutputDirectory "case-$run.json"
-        $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $caseScript,
-            '-Case', $Case, '-ModulePath', $ModulePath, '-BaseUri', $simulator.BaseUri, '-AssignmentId', $AssignmentId,
-            '-Token', $simulator.Token, '-CsvPath', $csv)
-        $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
-        foreach ($argument in $arguments) { $start.ArgumentList.Add($argument) }
-        $start.RedirectStandardOutput = $true
-        $start.UseShellExecute = $false
-        $process = [Diagnostics.Process]::Start($start)
-        $output = $process.StandardOutput.ReadToEndAsync()
-        $spoolPeak = 0L
-        while (-not $process.WaitForExit(100)) {
-            if (Test-Path "/proc/$($process.Id)/fd") { $spoolPeak = [math]::Max($spoolPeak, (Get-SpoolBytes $process.Id)) }
+function Invoke-Run {
+    # Runs one case once in a fresh pwsh, watching its spool file from outside.
+    param([string] $Name, [string] $Case, [int] $AssignmentId, [string] $Label, [int] $Run)
+    $csv = Join-Path $OutputDirectory "case-$Case-$Run.csv"
+    $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $caseScript,
+        '-Case', $Case, '-ModulePath', $ModulePath, '-BaseUri', $simulator.BaseUri, '-AssignmentId', $AssignmentId,
+        '-Token', $simulator.Token, '-CsvPath', $csv)
+    $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
+    foreach ($argument in $arguments) { $start.ArgumentList.Add($argument) }
+    $start.RedirectStandardOutput = $true
+    $start.UseShellExecute = $false
+    $process = [Diagnostics.Process]::Start($start)
+    $output = $process.StandardOutput.ReadToEndAsync()
+    $spoolPeak = 0L
+    while (-not $process.WaitForExit(100)) {
+        if (Test-Path "/proc/$($process.Id)/fd") { $spoolPeak = [math]::Max($spoolPeak, (Get-SpoolBytes $process.Id)) }
+    }
+    $process.WaitForExit()
+    if ($process.ExitCode -ne 0) { throw "Case $Name failed: $($output.Result)" }
+    $line = ($output.Result -split "`n" | Where-Object { $_.StartsWith('{') } | Select-Object -Last 1)
+    $result = $line | ConvertFrom-Json
+    $result | Add-Member -NotePropertyName spoolMB -NotePropertyValue ([math]::Round($spoolPeak / 1MB, 1))
+    Write-Host ("  {0,-44} run {1}: {2,7:N2} s {3,8:N0} MB" -f $Label, $Run, $result.seconds, $result.peakMB)
+    return $result
+}
+
+function Measure-Cases {
+    # Runs every case $Runs times, one round of all cases after another, so that a machine that
+    # speeds up or slows down over the minutes affects the cases alike. Reports per case the least
+    # wall time and the least peak memory of its runs, and the largest spool file.
+    param([object[]] $Definitions)
+    $runs = @{}
+    foreach ($definition in $Definitions) { $runs[$definition.Name] = [System.Collections.Generic.List[object]]::new() }
+    foreach ($run in 1..$Runs) {
+        foreach ($definition in $Definitions) {
+            $runs[$definition.Name].Add((Invoke-Run @definition -Run $run))
         }
-        $process.WaitForExit()
-        if ($process.ExitCode -ne 0) { throw "Case $Name failed: $($output.Result)" }
-        $line = ($output.Result -split "`n" | Where-Object { $_.StartsWith('{') } | Select-Object -Last 1)
-        $result = $line | ConvertFrom-Json
-        $result | Add-Member -NotePropertyName spoolMB -NotePropertyValue ([math]::Round($spoolPeak / 1MB, 1))
-        Write-Host ("  {0,-44} run {1}: {2,7:N2} s {3,8:N0} MB" -f $Label, $run, $result.seconds, $result.peakMB)
-        $result
     }
-    $best = $results | Sort-Object seconds | Select-Object -First 1
-    [pscustomobject]@{
-        Name            = $Name
-        Label           = $Label
-        Seconds         = $best.seconds
-        AllSeconds      = @($results.seconds)
-        PeakMB          = ($results | Measure-Object peakMB -Maximum).Maximum
-        MinPeakMB       = ($results | Measure-Object peakMB -Minimum).Minimum
-        Records         = $best.records
-        CsvColumns      = $best.csvColumns
-        SpoolMB         = ($results | Measure-Object spoolMB -Maximum).Maximum
-        OpenSpoolsAfter = ($results | Measure-Object openSpoolsAfter -Maximum).Maximum
+    $cases = [ordered]@{}
+    foreach ($definition in $Definitions) {
+        $results = $runs[$definition.Name]
+        $best = $results | Sort-Object seconds | Select-Object -First 1
+        $cases[$definition.Name] = [pscustomobject]@{
+            Name            = $definition.Name
+            Label           = $definition.Label
+            Seconds         = $best.seconds
+            AllSeconds      = @($results.seconds)
+            PeakMB          = ($results | Measure-Object peakMB -Minimum).Minimum
+            AllPeakMB       = @($results.peakMB)
+            Records         = $best.records
+            CsvColumns      = $best.csvColumns
+            SpoolMB         = ($results | Measure-Object spoolMB -Maximum).Maximum
+            OpenSpoolsAfter = ($results | Measure-Object openSpoolsAfter -Maximum).Maximum
+        }
     }
+    return $cases
 }
 
 function Measure-Start {
@@ -118,16 +133,17 @@ function Measure-Start {
 }
 
 try {
-    $cases = [ordered]@{}
     Write-Host "Benchmark: $Records records (pages of $PageSize), $LargeRecords records, $LatencyMs ms latency; $Runs runs per case"
-    $cases.IrmCsv = Invoke-Case 'IrmCsv' 'IrmCsv' $normal '1. Invoke-RestMethod loop | Export-Csv'
-    $cases.CubeCsv = Invoke-Case 'CubeCsv' 'CubeCsv' $normal '2. Get-CubeCustomer | Export-Csv'
-    $cases.CubeMeasure = Invoke-Case 'CubeMeasure' 'CubeMeasure' $normal '3. Get-CubeCustomer | Measure-Object'
-    $cases.CubeFirst10 = Invoke-Case 'CubeFirst10' 'CubeFirst10' $normal '4. Get-CubeCustomer -First 10'
-    $cases.IrmCsvLatency = Invoke-Case 'IrmCsvLatency' 'IrmCsv' $slow "1. Invoke-RestMethod loop, $LatencyMs ms/page"
-    $cases.CubeCsvLatency = Invoke-Case 'CubeCsvLatency' 'CubeCsv' $slow "2. Get-CubeCustomer, $LatencyMs ms/page"
-    $cases.CubeCsvLarge = Invoke-Case 'CubeCsvLarge' 'CubeCsv' $large "2. Get-CubeCustomer | Export-Csv, $($LargeRecords/1e6)M"
-    $cases.CubeMeasureLarge = Invoke-Case 'CubeMeasureLarge' 'CubeMeasure' $large "3. Get-CubeCustomer | Measure-Object, $($LargeRecords/1e6)M"
+    $cases = Measure-Cases @(
+        @{ Name = 'IrmCsv'; Case = 'IrmCsv'; AssignmentId = $normal; Label = '1. Invoke-RestMethod loop | Export-Csv' }
+        @{ Name = 'CubeCsv'; Case = 'CubeCsv'; AssignmentId = $normal; Label = '2. Get-CubeCustomer | Export-Csv' }
+        @{ Name = 'CubeMeasure'; Case = 'CubeMeasure'; AssignmentId = $normal; Label = '3. Get-CubeCustomer | Measure-Object' }
+        @{ Name = 'CubeFirst10'; Case = 'CubeFirst10'; AssignmentId = $normal; Label = '4. Get-CubeCustomer -First 10' }
+        @{ Name = 'IrmCsvLatency'; Case = 'IrmCsv'; AssignmentId = $slow; Label = "1. Invoke-RestMethod loop, $LatencyMs ms/page" }
+        @{ Name = 'CubeCsvLatency'; Case = 'CubeCsv'; AssignmentId = $slow; Label = "2. Get-CubeCustomer, $LatencyMs ms/page" }
+        @{ Name = 'CubeCsvLarge'; Case = 'CubeCsv'; AssignmentId = $large; Label = "2. Get-CubeCustomer | Export-Csv, $($LargeRecords/1e6)M" }
+        @{ Name = 'CubeMeasureLarge'; Case = 'CubeMeasure'; AssignmentId = $large; Label = "3. Get-CubeCustomer | Measure-Object, $($LargeRecords/1e6)M" }
+    )
 
     $escapedModule = $ModulePath.Replace("'", "''")
     $startAlone = Measure-Start 'exit'
@@ -172,7 +188,7 @@ $machine = [ordered]@{
 Write-Host ''
 Write-Host "Machine: $($machine.cpu), $($machine.cores) cores, $($machine.memoryGB) GB; $($machine.os); $($machine.dotnet); PowerShell $($machine.powershell)"
 Write-Host "pwsh start: $([math]::Round($startAlone * 1000)) ms; with Import-Module CubePS: $([math]::Round($startImport * 1000)) ms; peak memory of pwsh's own start: $baselineMB MB"
-$cases.Values | Select-Object Label, Records, @{ n = 'Wall s (min)'; e = { $_.Seconds } }, @{ n = 'Peak MB'; e = { $_.PeakMB } }, @{ n = 'Above start MB'; e = { & $aboveStart $_ } }, @{ n = 'CSV columns'; e = { if ($_.CsvColumns) { $_.CsvColumns } else { '' } } }, @{ n = 'Spool file MB'; e = { $_.SpoolMB } } |
+$cases.Values | Select-Object Label, Records, @{ n = 'Wall s (min)'; e = { $_.Seconds } }, @{ n = 'Peak MB (min)'; e = { $_.PeakMB } }, @{ n = 'Above start MB'; e = { & $aboveStart $_ } }, @{ n = 'CSV columns'; e = { if ($_.CsvColumns) { $_.CsvColumns } else { '' } } }, @{ n = 'Spool file MB'; e = { $_.SpoolMB } } |
     Format-Table -AutoSize | Out-String -Width 200 | Write-Host
 $targets | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
 if ($cases.IrmCsv.CsvColumns -lt $cases.CubeCsv.CsvColumns) {

@@ -35,7 +35,9 @@ finally {
     Stop-CubeSimulator $simulator
 }
 
-# Tests that did not run (skipped, or lost to a failed BeforeAll) count as failed, never as passed.
+# Tests that did not run (skipped, or lost to a failed BeforeAll) count as failed, never as passed;
+# so does a run that found no test at all.
 $failed = $result.FailedCount + $result.SkippedCount + $result.NotRunCount + $result.FailedBlocksCount + $result.FailedContainersCount
+if ($result.PassedCount + $failed -eq 0) { $failed = 1 }
 @{ passed = $result.PassedCount; failed = $failed } | ConvertTo-Json | Set-Content -LiteralPath $ResultFile
 exit ([int]($failed -gt 0))

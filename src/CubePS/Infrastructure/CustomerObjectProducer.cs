@@ -17,10 +17,13 @@ namespace CubePS.Infrastructure;
 /// </summary>
 internal sealed class CustomerObjectProducer : IDisposable
 {
-    private const int BatchSize = 32;
-    private const int BatchesAhead = 4;
+    private const int BatchSize = 16;
+    private const int BatchesAhead = 3;
 
     private readonly BlockingCollection<object?[][]> _decoded = new(BatchesAhead);
+
+    // Value arrays go back and forth between the decoder and the builder instead of being made anew.
+    private readonly ConcurrentBag<object?[]> _freeValues = new();
     private readonly BlockingCollection<PSObject[]> _built = new(BatchesAhead);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _decoder;
@@ -79,8 +82,14 @@ internal sealed class CustomerObjectProducer : IDisposable
             var count = 0;
             foreach (var values in records)
             {
-                // The spool reuses its array: keep a copy for the builder.
-                batch[count++] = (object?[])values.Clone();
+                // The spool reuses its array: hand the builder a copy.
+                if (!_freeValues.TryTake(out var copy))
+                {
+                    copy = new object?[values.Length];
+                }
+
+                Array.Copy(values, copy, values.Length);
+                batch[count++] = copy;
                 if (count == BatchSize)
                 {
                     _decoded.Add(batch, _stop.Token);
@@ -114,6 +123,7 @@ internal sealed class CustomerObjectProducer : IDisposable
                 for (var i = 0; i < values.Length && values[i] is not null; i++)
                 {
                     batch[i] = factory.Create(values[i]!);
+                    _freeValues.Add(values[i]!);
                 }
 
                 _built.Add(batch, _stop.Token);
