@@ -19,6 +19,7 @@ public static class CubeErrorIds
     public const string InvalidResponse = "CubeInvalidResponse";
     public const string UnsafeNextLink = "CubeUnsafeNextLink";
     public const string UnsafeRedirect = "CubeUnsafeRedirect";
+    public const string TemporaryStorageFailed = "CubeTemporaryStorageFailed";
 }
 
 /// <summary>
@@ -39,4 +40,5 @@ public enum CubeErrorCategory
     ResourceUnavailable,
     LimitsExceeded,
     SecurityError,
+    WriteError,
 }

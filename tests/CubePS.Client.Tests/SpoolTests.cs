@@ -106,6 +106,19 @@ public class SpoolTests
         }
     }
 
+    [Fact]
+    public void A_temporary_folder_that_cannot_be_written_is_CubeTemporaryStorageFailed()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "cubeps-missing-" + Guid.NewGuid().ToString("N"));
+        using var spool = new RecordSpool(0, missing);
+        Write(spool, 0, 10);
+        var error = Assert.Throws<CubeException>(() => spool.Mark());
+
+        Assert.Equal(CubeErrorIds.TemporaryStorageFailed, error.ErrorId);
+        Assert.Equal(CubeErrorCategory.WriteError, error.Category);
+        Assert.Contains(missing, error.Message);
+    }
+
     private static void Write(RecordSpool spool, long first, int count)
     {
         for (var i = 0; i < count; i++)

@@ -92,16 +92,16 @@ function Measure-Cases {
     # speeds up or slows down over the minutes affects the cases alike. Reports per case the least
     # wall time and the least peak memory of its runs, and the largest spool file.
     param([object[]] $Definitions)
-    $runs = @{}
-    foreach ($definition in $Definitions) { $runs[$definition.Name] = [System.Collections.Generic.List[object]]::new() }
-    foreach ($run in 1..$Runs) {
+    $resultsByCase = @{}
+    foreach ($definition in $Definitions) { $resultsByCase[$definition.Name] = [System.Collections.Generic.List[object]]::new() }
+    foreach ($round in 1..$Runs) {
         foreach ($definition in $Definitions) {
-            $runs[$definition.Name].Add((Invoke-Run @definition -Run $run))
+            $resultsByCase[$definition.Name].Add((Invoke-Run @definition -Run $round))
         }
     }
     $cases = [ordered]@{}
     foreach ($definition in $Definitions) {
-        $results = $runs[$definition.Name]
+        $results = $resultsByCase[$definition.Name]
         $best = $results | Sort-Object seconds | Select-Object -First 1
         $cases[$definition.Name] = [pscustomobject]@{
             Name            = $definition.Name
@@ -148,9 +148,13 @@ try {
     $escapedModule = $ModulePath.Replace("'", "''")
     $startAlone = Measure-Start 'exit'
     $startImport = Measure-Start "Import-Module '$escapedModule'; exit"
-    # Peak memory of a pwsh that only started: the baseline that "above pwsh's own start" subtracts.
-    $baselineLine = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command "if (Test-Path /proc/self/status) { (Get-Content /proc/self/status | Where-Object { `$_ -like 'VmHWM:*' }) -replace '[^0-9]','' } else { [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 / 1KB }"
-    $baselineMB = [math]::Round([double]$baselineLine / 1024, 1)
+    # Peak memory of a pwsh that only started (the least of a few): the baseline that "above pwsh's
+    # own start" subtracts.
+    $baselineMB = [double]::MaxValue
+    foreach ($i in 1..$Runs) {
+        $baselineLine = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command "if (Test-Path /proc/self/status) { (Get-Content /proc/self/status | Where-Object { `$_ -like 'VmHWM:*' }) -replace '[^0-9]','' } else { [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 / 1KB }"
+        $baselineMB = [math]::Min($baselineMB, [math]::Round([double]$baselineLine / 1024, 1))
+    }
 }
 finally {
     Stop-CubeSimulator $simulator

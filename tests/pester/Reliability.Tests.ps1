@@ -310,6 +310,23 @@ Describe 'Reliability' {
             finally { Remove-Item env:CUBE_SPOOL_MEMORY_MB }
         }
 
+        It 'stops with CubeTemporaryStorageFailed when the temporary folder cannot be written' {
+            $variable = if ($IsWindows) { 'TEMP' } else { 'TMPDIR' }
+            $saved = [Environment]::GetEnvironmentVariable($variable)
+            $missing = Join-Path ([IO.Path]::GetTempPath()) ("cubeps-missing-" + [guid]::NewGuid().ToString('N'))
+            try {
+                [Environment]::SetEnvironmentVariable($variable, $missing)
+                $env:CUBE_SPOOL_MEMORY_MB = '0'
+                $err = { Get-CubeCustomer -AssignmentId 20, 12 } | Should -Throw -ErrorId 'CubeTemporaryStorageFailed,CubePS.Commands.GetCubeCustomerCommand' -PassThru
+                $err.CategoryInfo.Category | Should -Be 'WriteError'
+                $err.Exception.Message | Should -Match ([regex]::Escape($missing))
+            }
+            finally {
+                [Environment]::SetEnvironmentVariable($variable, $saved)
+                Remove-Item env:CUBE_SPOOL_MEMORY_MB -ErrorAction SilentlyContinue
+            }
+        }
+
         It 'lets Select-Object -First stop the pipeline' {
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $five = @(Get-CubeCustomer -AssignmentId 20 | Select-Object -First 5)

@@ -367,11 +367,26 @@ internal sealed class RecordSpool : IDisposable
         }
         else
         {
-            var file = OpenFile();
-            chunk.FileOffset = file.Length;
-            file.Position = chunk.FileOffset;
-            file.Write(_compressed.GetBuffer(), 0, chunk.StoredLength);
-            PeakFileBytes = Math.Max(PeakFileBytes, file.Length);
+            try
+            {
+                var file = OpenFile();
+                chunk.FileOffset = file.Length;
+                file.Position = chunk.FileOffset;
+                file.Write(_compressed.GetBuffer(), 0, chunk.StoredLength);
+                PeakFileBytes = Math.Max(PeakFileBytes, file.Length);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CubeException(
+                    CubeErrorIds.TemporaryStorageFailed,
+                    CubeErrorCategory.WriteError,
+                    "CubePS could not write its temporary file in " + _temporaryDirectory + ": " + e.Message,
+                    _temporaryDirectory,
+                    e)
+                {
+                    RecommendedAction = "Free disk space there, point TMPDIR (TEMP on Windows) to another folder, or raise CUBE_SPOOL_MEMORY_MB to keep more in memory.",
+                };
+            }
         }
 
         _chunks.Add(chunk);

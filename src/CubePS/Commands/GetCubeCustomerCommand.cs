@@ -108,14 +108,15 @@ public sealed class GetCubeCustomerCommand : CubeConnectionCmdlet
             {
                 RunBlocking((log, token) => new CustomerDownloader(connection, settings, log).DownloadAsync(assignmentId, _customersWanted[assignmentId], _collection, token));
             }
-            catch (CubeException e) when (e.ErrorId is not (CubeErrorIds.AuthenticationFailed or CubeErrorIds.CertificateRejected))
+            catch (CubeException e) when (e.ErrorId is not (CubeErrorIds.AuthenticationFailed or CubeErrorIds.CertificateRejected or CubeErrorIds.TemporaryStorageFailed))
             {
                 // This assignment failed and left nothing in the collection; the others go on.
                 WriteCubeError(e);
             }
             catch (CubeException e)
             {
-                // Credentials or the certificate were refused: every further request would be too.
+                // Refused credentials or certificate, or no room to hold the records: every further
+                // assignment would fail the same way.
                 ThrowCubeError(e);
             }
         }
@@ -175,7 +176,7 @@ public sealed class GetCubeCustomerCommand : CubeConnectionCmdlet
     private void WriteTotalCount(bool readEverything)
     {
         var collection = _collection!;
-        var hasFilters = CustomerId is { Length: > 0 } || UpdatedSince.HasValue || _customersWanted.Values.Any(ids => ids is not null);
+        var hasFilters = UpdatedSince.HasValue || _customersWanted.Values.Any(ids => ids is not null);
         if (readEverything)
         {
             WriteObject(PagingParameters.NewTotalCount((ulong)collection.Count + collection.SkippedCount, 1.0));
