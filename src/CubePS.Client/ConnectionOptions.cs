@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Globalization;
 using System.Net;
 using System.Security;
@@ -37,10 +36,6 @@ public sealed class ConnectionOptions
 
     /// <summary>Where the settings came from, shown by Get-CubeConnection.</summary>
     public string Source { get; set; } = "Connect-Cube";
-
-    /// <summary>The names of the environment variables CubePS reads.</summary>
-    public static IReadOnlyList<string> EnvironmentVariables { get; } =
-        new[] { BaseUriVariable, AccountVariable, TokenVariable, UserNameVariable, PasswordVariable };
 
     /// <summary>
     /// Reads the CUBE_* variables. Returns null when none is set; throws CubeInvalidEnvironment when

@@ -246,19 +246,7 @@ public sealed class CustomerDownloader
                 _http.Masker.MaskText(link)));
         }
 
-        if (!CubeEndpoint.IsSameOrigin(_connection.BaseUri, next))
-        {
-            throw context.Error(
-                CubeErrorIds.UnsafeNextLink,
-                CubeErrorCategory.SecurityError,
-                string.Format(
-                    CultureInfo.InvariantCulture,
-                    "Cube's reply for {0} links the next page to {1}, which is not {2}. CubePS does not send the connection's credentials to another scheme, host or port, so the rest of the assignment cannot be read.",
-                    context.Describe(),
-                    _http.Masker.MaskUri(next),
-                    _connection.BaseUri.GetLeftPart(UriPartial.Authority)));
-        }
-
+        _http.EnsureSameOrigin(next, CubeErrorIds.UnsafeNextLink, "Cube's reply for " + context.Describe() + " links the next page to", context);
         return next;
     }
 

@@ -27,8 +27,6 @@ internal sealed class PagePrefetcher : IDisposable
     /// <summary>How many pages may be fetched ahead at once.</summary>
     public int Window { get; set; } = 1;
 
-    public int Pending => _pending.Count;
-
     /// <summary>Starts fetching page <paramref name="pageNumber"/> at <paramref name="uri"/> unless it is under way or the window is full.</summary>
     public void Start(Uri uri, int pageNumber)
     {

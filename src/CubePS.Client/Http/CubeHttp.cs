@@ -158,18 +158,7 @@ internal sealed class CubeHttp
     private Uri FollowRedirect(Uri from, Uri location, int redirectsSoFar, RequestContext context)
     {
         var target = location.IsAbsoluteUri ? location : new Uri(from, location);
-        if (!CubeEndpoint.IsSameOrigin(_connection.BaseUri, target))
-        {
-            throw context.Error(
-                CubeErrorIds.UnsafeRedirect,
-                CubeErrorCategory.SecurityError,
-                string.Format(
-                    CultureInfo.InvariantCulture,
-                    "Cube redirected {0} to {1}, which is not {2}. CubePS does not send the connection's credentials to another host, scheme or port.",
-                    context.DisplayUri,
-                    Masker.MaskUri(target),
-                    _connection.BaseUri.GetLeftPart(UriPartial.Authority)));
-        }
+        EnsureSameOrigin(target, CubeErrorIds.UnsafeRedirect, "Cube redirected " + context.DisplayUri + " to", context);
 
         if (redirectsSoFar >= MaximumRedirects)
         {
@@ -178,6 +167,28 @@ internal sealed class CubeHttp
 
         _log.Verbose("Following the redirect to " + Masker.MaskUri(target));
         return target;
+    }
+
+    /// <summary>
+    /// Throws <paramref name="errorId"/> (a SecurityError) unless <paramref name="target"/> has the
+    /// connection's scheme, host and port: the only places its credentials may be sent.
+    /// </summary>
+    public void EnsureSameOrigin(Uri target, string errorId, string whatHappened, RequestContext context)
+    {
+        if (CubeEndpoint.IsSameOrigin(_connection.BaseUri, target))
+        {
+            return;
+        }
+
+        throw context.Error(
+            errorId,
+            CubeErrorCategory.SecurityError,
+            string.Format(
+                CultureInfo.InvariantCulture,
+                "{0} {1}, which is not {2}. CubePS sends the connection's credentials to no other scheme, host or port.",
+                whatHappened,
+                Masker.MaskUri(target),
+                _connection.BaseUri.GetLeftPart(UriPartial.Authority)));
     }
 
     private async Task<CubeException> DescribeFailureAsync(HttpResponseMessage response, RequestContext context, CancellationToken cancellationToken)
@@ -353,8 +364,6 @@ internal sealed class CubeReply : IDisposable
     public Stopwatch Stopwatch { get; }
 
     public string? ContentType => _response.Content.Headers.ContentType?.MediaType;
-
-    public string? CharSet => _response.Content.Headers.ContentType?.CharSet;
 
     public void Dispose()
     {

@@ -14,9 +14,6 @@ namespace CubePS.Json;
 /// <summary>What one page said about paging.</summary>
 internal sealed class PageInfo
 {
-    /// <summary>True for the envelope <c>{count, next, previous, results}</c>, false for a bare array.</summary>
-    public bool IsEnvelope { get; set; }
-
     /// <summary>The envelope's <c>count</c>, when it had a number there.</summary>
     public long? Count { get; set; }
 
@@ -170,7 +167,6 @@ internal sealed class PageParser
                     else if (reader.TokenType == JsonTokenType.StartObject)
                     {
                         _position = Position.InEnvelope;
-                        _page.IsEnvelope = true;
                     }
                     else
                     {

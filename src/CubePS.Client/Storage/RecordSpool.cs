@@ -77,9 +77,6 @@ internal sealed class RecordSpool : IDisposable
     /// <summary>The largest the temporary file has been.</summary>
     public long PeakFileBytes { get; private set; }
 
-    /// <summary>The temporary file's path while it exists (on Unix it is unlinked at once).</summary>
-    public string? FilePath { get; private set; }
-
     public void BeginRecord() => _recordStart = _openLength;
 
     public void AddString(int column, ReadOnlySpan<byte> utf8)
@@ -203,7 +200,6 @@ internal sealed class RecordSpool : IDisposable
     {
         _file?.Dispose();
         _file = null;
-        FilePath = null;
         _chunks.Clear();
         _memoryBytes = 0;
         _open = Array.Empty<byte>();
@@ -434,7 +430,6 @@ internal sealed class RecordSpool : IDisposable
         {
             var path = Path.Combine(_temporaryDirectory, "cubeps-" + Guid.NewGuid().ToString("N") + ".spool");
             _file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
-            FilePath = path;
             if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {
                 // The open handle keeps the data; the name goes now, so nothing is left if the process dies.
