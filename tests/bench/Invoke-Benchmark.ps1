@@ -28,16 +28,14 @@ param(
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 Import-Module (Join-Path $PSScriptRoot '../CubeSimulator/CubeSimulator.psm1') -Force
+Import-Module (Join-Path $PSScriptRoot '../pester/TestHelpers.psm1') -Force
 $null = New-Item -ItemType Directory -Force -Path $OutputDirectory
 # The case processes start elsewhere: give them full paths.
 $ModulePath = (Resolve-Path -LiteralPath $ModulePath).Path
 $OutputDirectory = (Resolve-Path -LiteralPath $OutputDirectory).Path
 $caseScript = Join-Path $PSScriptRoot 'Measure-BenchCase.ps1'
 
-$pwsh = & {
-    $process = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { , @($process, (Join-Path $PSHOME 'pwsh.dll')) } else { , @($process) }
-}
+$pwsh = Get-PwshCommandLine
 
 # The assignments: ids that say what they hold.
 $normal = 100001; $slow = 100002; $large = 100003

@@ -80,14 +80,12 @@ public sealed class CustomerCollection : IDisposable
 
     internal RecordSpool Spool => _spool;
 
-    internal ulong Skipped { get; set; }
-
     /// <summary>Records still to be read before -Skip and -First are satisfied; null without -First.</summary>
     internal ulong? RecordsStillWanted =>
-        Options.First == ulong.MaxValue ? null : (Options.Skip - Skipped) + (Options.First - (ulong)Count);
+        Options.First == ulong.MaxValue ? null : (Options.Skip - SkippedCount) + (Options.First - (ulong)Count);
 
     /// <summary>Records that passed the filters but were passed over by -Skip.</summary>
-    public ulong SkippedCount => Skipped;
+    public ulong SkippedCount { get; internal set; }
 
     /// <summary>
     /// Reads the records back, in the order they arrived. The array holds one record's values by
@@ -97,7 +95,7 @@ public sealed class CustomerCollection : IDisposable
 
     public void Dispose() => _spool.Dispose();
 
-    internal CollectionMark Mark() => new(_spool.Mark(), Schema.Count, Skipped, RecordsReceived, UndatedRecordsKept, _serverTotal, _serverTotalUnknown);
+    internal CollectionMark Mark() => new(_spool.Mark(), Schema.Count, SkippedCount, RecordsReceived, UndatedRecordsKept, _serverTotal, _serverTotalUnknown);
 
     /// <summary>Adds an assignment's size as the server gave it; null when it is not known.</summary>
     internal void AddServerTotal(long? count)
@@ -116,7 +114,7 @@ public sealed class CustomerCollection : IDisposable
     {
         _spool.Rollback(mark.Spool);
         Schema.Truncate(mark.SchemaCount);
-        Skipped = mark.Skipped;
+        SkippedCount = mark.Skipped;
         RecordsReceived = mark.RecordsReceived;
         UndatedRecordsKept = mark.UndatedRecordsKept;
         _serverTotal = mark.ServerTotal;

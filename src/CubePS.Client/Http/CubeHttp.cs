@@ -91,7 +91,7 @@ internal sealed class CubeHttp
             {
                 var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
                 var guarded = new TimeoutReadStream(body, response, Settings.Timeout, cancellationToken, context);
-                return new CubeReply(response, guarded, uri, stopwatch);
+                return new CubeReply(response, guarded, stopwatch);
             }
 
             if (status is >= 300 and < 400 && response.Headers.Location is { } location)
@@ -348,18 +348,14 @@ internal sealed class CubeReply : IDisposable
 {
     private readonly HttpResponseMessage _response;
 
-    public CubeReply(HttpResponseMessage response, TimeoutReadStream body, Uri uri, Stopwatch stopwatch)
+    public CubeReply(HttpResponseMessage response, TimeoutReadStream body, Stopwatch stopwatch)
     {
         _response = response;
         Body = body;
-        Uri = uri;
         Stopwatch = stopwatch;
     }
 
     public TimeoutReadStream Body { get; }
-
-    /// <summary>The URI that answered, after any redirects.</summary>
-    public Uri Uri { get; }
 
     public Stopwatch Stopwatch { get; }
 

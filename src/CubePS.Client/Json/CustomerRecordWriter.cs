@@ -175,9 +175,9 @@ internal sealed class CustomerRecordWriter : IRecordSink
             return RecordOutcome.Added;
         }
 
-        if (_collection.Skipped < _collection.Options.Skip)
+        if (_collection.SkippedCount < _collection.Options.Skip)
         {
-            _collection.Skipped++;
+            _collection.SkippedCount++;
             spool.CancelRecord();
             return RecordOutcome.Added;
         }

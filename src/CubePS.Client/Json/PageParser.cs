@@ -31,8 +31,9 @@ internal sealed class PageInfo
 
 /// <summary>
 /// Reads one page of customers from a stream as it arrives: a bare JSON array of records (the
-/// seed's shape) or the paged envelope. Each record is handed to the sink as one complete JSON
-/// object, so a page of any size is never held whole. Anything else is a CubeInvalidResponse
+/// seed's shape) or the paged envelope. The sink reads each record straight from the reader, and
+/// a record cut off by the end of the buffer is read again once more bytes are in, so a page of
+/// any size is never held whole. Anything else is a CubeInvalidResponse
 /// naming what was wrong, where, and how the reply began.
 /// </summary>
 internal sealed class PageParser

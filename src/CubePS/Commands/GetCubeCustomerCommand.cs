@@ -153,7 +153,8 @@ public sealed class GetCubeCustomerCommand : CubeConnectionCmdlet
     private void WriteCustomers()
     {
         var collection = _collection!;
-        var factory = new CustomerObjectFactory(collection.PropertyNames);
+        var propertyNames = collection.PropertyNames;
+        var factory = new CustomerObjectFactory(propertyNames);
         var total = collection.Count;
         long written = 0;
         var writing = System.Diagnostics.Stopwatch.StartNew();
@@ -170,7 +171,7 @@ public sealed class GetCubeCustomerCommand : CubeConnectionCmdlet
         }
 
         Progress.Complete();
-        WriteVerbose(string.Format(CultureInfo.InvariantCulture, "Wrote {0:N0} customers with {1} properties each in {2:N1} s.", written, collection.PropertyNames.Count, writing.Elapsed.TotalSeconds));
+        WriteVerbose(string.Format(CultureInfo.InvariantCulture, "Wrote {0:N0} customers with {1} properties each in {2:N1} s.", written, propertyNames.Count, writing.Elapsed.TotalSeconds));
     }
 
     private void WriteTotalCount(bool readEverything)
