@@ -4,27 +4,22 @@ using System.Net;
 using System.Net.Http;
 using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Security;
-using System.Security.Authentication;
 using System.Text;
+using CubePS.Connections;
+using CubePS.Errors;
 
 namespace CubePS;
-
-/// <summary>How a connection proves who it is.</summary>
-public enum CubeAuthenticationKind
-{
-    /// <summary>Header <c>Authorization: Token &lt;token&gt;</c>, recommended by Headshed.</summary>
-    Token,
-
-    /// <summary>HTTP Basic with the user's email and password.</summary>
-    Basic,
-}
 
 /// <summary>
 /// A Cube connection: where Cube is, the credentials, and request defaults. It owns one HttpClient,
 /// made on first use and shared by every request and every runspace that uses the connection.
-/// The secret stays a SecureString until a request header is built; nothing here shows it.
 /// </summary>
+/// <remarks>
+/// The secret arrives as a SecureString, which keeps it out of PowerShell's history, transcripts
+/// and variables. It is revealed once, when the connection is made, into the two places that need
+/// it as text for the connection's lifetime: the Authorization header value sent with every
+/// request, and the masker that takes it out of anything CubePS shows. Nothing else keeps it.
+/// </remarks>
 public sealed class Connection : IDisposable
 {
     /// <summary>Requests of one connection that may be under way at once (a cap for prefetching pages).</summary>
@@ -37,7 +32,7 @@ public sealed class Connection : IDisposable
         RuntimeInformation.FrameworkDescription);
 
     private readonly object _clientGate = new();
-    private readonly SecureString _secret;
+    private readonly string _authorizationHeader;
     private readonly NetworkCredential? _proxyCredential;
     private readonly Func<HttpMessageHandler>? _handlerFactory;
     private HttpClient? _client;
@@ -64,6 +59,7 @@ public sealed class Connection : IDisposable
             throw new ArgumentException("Give an account name or a base URI.", nameof(options));
         }
 
+        string secret;
         if (options.Token is not null)
         {
             if (options.UserName is not null || options.Password is not null)
@@ -72,11 +68,13 @@ public sealed class Connection : IDisposable
             }
 
             AuthenticationKind = CubeAuthenticationKind.Token;
-            _secret = Protect(options.Token, "token");
-            if (Reveal(_secret).Trim().Length != _secret.Length || HasControlCharacter(Reveal(_secret)))
+            secret = RevealNonEmpty(options.Token, "token");
+            if (secret.Trim().Length != secret.Length || HasControlCharacter(secret))
             {
                 throw new ArgumentException("The token has spaces or control characters at its ends or inside; copy it again from Cube.", nameof(options));
             }
+
+            _authorizationHeader = "Token " + secret;
         }
         else if (options.UserName is not null && options.Password is not null)
         {
@@ -87,7 +85,8 @@ public sealed class Connection : IDisposable
 
             AuthenticationKind = CubeAuthenticationKind.Basic;
             UserName = options.UserName;
-            _secret = Protect(options.Password, "password");
+            secret = RevealNonEmpty(options.Password, "password");
+            _authorizationHeader = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(UserName + ":" + secret));
         }
         else
         {
@@ -121,7 +120,12 @@ public sealed class Connection : IDisposable
         SkipCertificateCheck = options.SkipCertificateCheck;
         AllowUnencryptedAuthentication = options.AllowUnencryptedAuthentication;
         Source = options.Source;
-        Masker = new SecretMasker(RevealSecretsForMasking());
+        Masker = new SecretMasker(new[]
+        {
+            secret,
+            AuthenticationKind == CubeAuthenticationKind.Basic ? _authorizationHeader.Substring("Basic ".Length) : null,
+            _proxyCredential?.Password,
+        });
     }
 
     /// <summary>The address that routes are appended to, always ending in '/'.</summary>
@@ -151,18 +155,15 @@ public sealed class Connection : IDisposable
     public string Source { get; }
 
     /// <summary>The request defaults of this connection.</summary>
-    public RequestSettings RequestSettings { get; }
+    internal RequestSettings RequestSettings { get; }
 
     internal SecretMasker Masker { get; }
 
+    /// <summary>The Authorization header value sent with every request.</summary>
+    internal string AuthorizationHeader => _authorizationHeader;
+
     /// <summary>Who the connection acts as, in words fit for a message.</summary>
     internal string Identity => AuthenticationKind == CubeAuthenticationKind.Token ? "the token" : "user " + UserName;
-
-    /// <summary>Makes a connection, checking the options; the secrets are copied.</summary>
-    public static Connection Create(ConnectionOptions options) => new(options, null);
-
-    /// <summary>A connection that sends its requests through <paramref name="handlerFactory"/> (tests).</summary>
-    internal static Connection Create(ConnectionOptions options, Func<HttpMessageHandler> handlerFactory) => new(options, handlerFactory);
 
     public override string ToString() => string.Format(
         CultureInfo.InvariantCulture,
@@ -184,6 +185,12 @@ public sealed class Connection : IDisposable
         client?.Dispose();
     }
 
+    /// <summary>Makes a connection, checking the options; the secrets are copied.</summary>
+    internal static Connection Create(ConnectionOptions options) => new(options, null);
+
+    /// <summary>A connection that sends its requests through <paramref name="handlerFactory"/> (tests).</summary>
+    internal static Connection Create(ConnectionOptions options, Func<HttpMessageHandler> handlerFactory) => new(options, handlerFactory);
+
     /// <summary>The shared client, made on first use.</summary>
     internal HttpClient GetHttpClient()
     {
@@ -191,10 +198,10 @@ public sealed class Connection : IDisposable
         {
             if (_client is null)
             {
-                var handler = _handlerFactory?.Invoke() ?? CreateHandler();
+                var handler = _handlerFactory?.Invoke() ?? HttpHandlerFactory.Create(Proxy, _proxyCredential, SkipCertificateCheck, MaximumConnectionsPerServer);
                 _client = new HttpClient(handler, disposeHandler: true)
                 {
-                    // Timeouts are per request and per read of the body, enforced by CubeHttp.
+                    // Timeouts are per request and per read of the body, enforced by RequestSender.
                     Timeout = System.Threading.Timeout.InfiniteTimeSpan,
                 };
                 _client.DefaultRequestHeaders.Accept.ParseAdd("application/json");
@@ -205,25 +212,14 @@ public sealed class Connection : IDisposable
         }
     }
 
-    /// <summary>The Authorization header value. The only place the secret becomes a string.</summary>
-    internal string CreateAuthorizationHeaderValue()
-    {
-        var secret = Reveal(_secret);
-        return AuthenticationKind == CubeAuthenticationKind.Token
-            ? "Token " + secret
-            : "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(UserName + ":" + secret));
-    }
-
-    private static SecureString Protect(SecureString secret, string what)
+    private static string RevealNonEmpty(System.Security.SecureString secret, string what)
     {
         if (secret.Length == 0)
         {
             throw new ArgumentException("The " + what + " is empty.");
         }
 
-        var copy = secret.Copy();
-        copy.MakeReadOnly();
-        return copy;
+        return SecretText.Reveal(secret);
     }
 
     private static bool HasControlCharacter(string text)
@@ -237,78 +233,5 @@ public sealed class Connection : IDisposable
         }
 
         return false;
-    }
-
-    private static string Reveal(SecureString secure)
-    {
-        var pointer = IntPtr.Zero;
-        try
-        {
-            pointer = Marshal.SecureStringToGlobalAllocUnicode(secure);
-            return Marshal.PtrToStringUni(pointer) ?? string.Empty;
-        }
-        finally
-        {
-            if (pointer != IntPtr.Zero)
-            {
-                Marshal.ZeroFreeGlobalAllocUnicode(pointer);
-            }
-        }
-    }
-
-    private string?[] RevealSecretsForMasking()
-    {
-        var secret = Reveal(_secret);
-        return new[]
-        {
-            secret,
-            AuthenticationKind == CubeAuthenticationKind.Basic ? Convert.ToBase64String(Encoding.UTF8.GetBytes(UserName + ":" + secret)) : null,
-            _proxyCredential?.Password,
-        };
-    }
-
-    private HttpMessageHandler CreateHandler()
-    {
-        var handler = new HttpClientHandler
-        {
-            // Redirects are followed by CubeHttp, and only within the connection's origin, so
-            // credentials never go to another host.
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
-            UseCookies = false,
-        };
-
-        TrySet(() => handler.MaxConnectionsPerServer = MaximumConnectionsPerServer);
-        if (RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal))
-        {
-            // Windows PowerShell 5.1: ask for TLS 1.2 on this handler instead of changing
-            // ServicePointManager.SecurityProtocol for the whole process.
-            TrySet(() => handler.SslProtocols = SslProtocols.Tls12);
-        }
-
-        if (Proxy is not null)
-        {
-            handler.UseProxy = true;
-            handler.Proxy = new WebProxy(Proxy) { Credentials = _proxyCredential };
-        }
-
-        if (SkipCertificateCheck)
-        {
-            handler.ServerCertificateCustomValidationCallback = (_, _, _, _) => true;
-        }
-
-        return handler;
-    }
-
-    private static void TrySet(Action set)
-    {
-        try
-        {
-            set();
-        }
-        catch (PlatformNotSupportedException)
-        {
-            // Older .NET Framework builds lack the setting; their default applies.
-        }
     }
 }

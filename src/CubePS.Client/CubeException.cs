@@ -1,14 +1,16 @@
 using System;
+using CubePS.Errors;
 
 namespace CubePS;
 
 /// <summary>
 /// A failure talking to Cube, with the stable id and category the cmdlets report and, when the
-/// server answered, its status and reply (trimmed, secrets masked).
+/// server answered, its status and reply (trimmed, secrets masked). It is the exception of every
+/// error record CubePS writes, so scripts can read <c>$_.Exception.StatusCode</c>.
 /// </summary>
 public class CubeException : Exception
 {
-    public CubeException(
+    internal CubeException(
         string errorId,
         CubeErrorCategory category,
         string message,
@@ -21,10 +23,8 @@ public class CubeException : Exception
         TargetObject = targetObject;
     }
 
-    /// <summary>The stable id, one of <see cref="CubeErrorIds"/>.</summary>
+    /// <summary>The stable id, the start of the error record's FullyQualifiedErrorId.</summary>
     public string ErrorId { get; }
-
-    public CubeErrorCategory Category { get; }
 
     /// <summary>What the failure is about: an assignment id, a URI, a parameter value.</summary>
     public object? TargetObject { get; internal set; }
@@ -39,7 +39,10 @@ public class CubeException : Exception
     public string? RequestUri { get; internal set; }
 
     /// <summary>What the user can do about it.</summary>
-    public string? RecommendedAction { get; set; }
+    public string? RecommendedAction { get; internal set; }
+
+    /// <summary>The category of the error record (a PowerShell ErrorCategory of the same name).</summary>
+    internal CubeErrorCategory Category { get; }
 
     /// <summary>True when trying again may succeed (throttling, a 5xx, a dropped connection).</summary>
     internal bool IsTransient { get; set; }

@@ -53,7 +53,7 @@ internal sealed class FakeCube : HttpMessageHandler
         return Connection.Create(options, () => this);
     }
 
-    public static SecureString Secure(string text) => ConnectionOptions.ToSecureString(text);
+    public static SecureString Secure(string text) => SecretText.Protect(text);
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -117,7 +117,8 @@ internal sealed class DownloadRun
     {
         Connection = connection;
         Settings = settings ?? new RequestSettings(5, 2, 1);
-        Http = new CubeHttp(connection, Settings, Log, (wait, token) =>
+        Sender = new RequestSender(connection, Settings, Log);
+        Retries = new RetryLoop(Settings, Log, (wait, token) =>
         {
             lock (Waits)
             {
@@ -136,7 +137,11 @@ internal sealed class DownloadRun
 
     public List<TimeSpan> Waits { get; } = new();
 
-    internal CubeHttp Http { get; }
+    internal RequestSender Sender { get; }
+
+    internal RetryLoop Retries { get; }
+
+    internal CustomerDownloader Downloader() => new(Connection, Sender, Retries, Log);
 
     public async Task<Result> RunAsync(CustomerCollectionOptions? options, params int[] assignmentIds) =>
         await RunAsync(options, null, assignmentIds);
@@ -144,7 +149,7 @@ internal sealed class DownloadRun
     public async Task<Result> RunAsync(CustomerCollectionOptions? options, IReadOnlyCollection<long>? customerIds, params int[] assignmentIds)
     {
         var collection = new CustomerCollection(options ?? new CustomerCollectionOptions());
-        var downloader = new CustomerDownloader(Connection, Http, Log);
+        var downloader = Downloader();
         foreach (var id in assignmentIds)
         {
             await downloader.DownloadAsync(id, customerIds, collection, CancellationToken.None);
@@ -228,4 +233,30 @@ internal sealed class FaultyStream : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
+/// <summary>A log that drops everything.</summary>
+internal sealed class NullCubeLog : ICubeLog
+{
+    public static readonly NullCubeLog Instance = new();
+
+    public bool IsVerboseEnabled => false;
+
+    public bool IsDebugEnabled => false;
+
+    public void Verbose(string message)
+    {
+    }
+
+    public void Debug(string message)
+    {
+    }
+
+    public void Warning(string message)
+    {
+    }
+
+    public void Progress(DownloadProgress progress)
+    {
+    }
 }

@@ -59,7 +59,7 @@ public class FilterTests
         });
         var run = new DownloadRun(cube.Connect());
         var collection = new CustomerCollection(new CustomerCollectionOptions());
-        var downloader = new CustomerDownloader(run.Connection, run.Http, run.Log);
+        var downloader = run.Downloader();
         await downloader.DownloadAsync(9, null, collection, CancellationToken.None);
         var error = await Assert.ThrowsAsync<CubeException>(() => downloader.DownloadAsync(12, null, collection, CancellationToken.None));
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Reflection;
 using CubePS.Customers;
 using CubePS.Http;
-using CubePS.Infrastructure;
+using CubePS.Module;
 
 namespace CubePS.Client.Tests;
 
@@ -59,7 +59,7 @@ public class SecretMaskerTests
     [Fact]
     public void Secret_looking_query_values_and_user_info_are_masked_in_URIs()
     {
-        var shown = SecretMasker.None.MaskUri(new Uri("https://user:pw@acme.headshed.com/x?page=2&api_key=abc&access_token=def&Signature=ghi"));
+        var shown = new SecretMasker(Array.Empty<string>()).MaskUri(new Uri("https://user:pw@acme.headshed.com/x?page=2&api_key=abc&access_token=def&Signature=ghi"));
 
         Assert.Equal("https://***@acme.headshed.com/x?page=2&api_key=***&access_token=***&Signature=***", shown);
     }
@@ -132,7 +132,7 @@ public class EndpointTests
 public class EnvironmentTests
 {
     private static ConnectionOptions? Read(params (string Name, string Value)[] variables) =>
-        ConnectionOptions.FromEnvironment(name => variables.FirstOrDefault(v => v.Name == name).Value);
+        ConnectionVariables.Read(name => variables.FirstOrDefault(v => v.Name == name).Value);
 
     [Fact]
     public void Nothing_set_means_no_connection() => Assert.Null(Read());
@@ -231,7 +231,7 @@ public class ConnectionTests
 
         using var connection = Connection.Create(new ConnectionOptions { Account = "acme", Token = token });
         token.Clear();
-        Assert.Equal("Token abcdef", connection.CreateAuthorizationHeaderValue());
+        Assert.Equal("Token abcdef", connection.AuthorizationHeader);
     }
 }
 

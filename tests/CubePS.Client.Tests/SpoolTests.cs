@@ -1,86 +1,90 @@
-using CubePS.Storage;
+using System.Text;
 
 namespace CubePS.Client.Tests;
 
+/// <summary>The chunk store and the record encoding on it: what a call holds until its last record is in.</summary>
 public class SpoolTests
 {
     [Fact]
     public void Records_come_back_as_written_from_memory_and_from_the_compressed_file()
     {
-        var temp = Directory.CreateTempSubdirectory("cubeps-spool-test").FullName;
-        try
-        {
-            // A limit of 512 KB of compressed chunks: the first (of about 1 MB raw) stays in memory, the rest goes to the file.
-            using var spool = new RecordSpool(512 * 1024, temp);
-            for (var i = 0; i < 60_000; i++)
-            {
-                spool.BeginRecord();
-                spool.AddInt64(0, i);
-                spool.AddString(1, System.Text.Encoding.UTF8.GetBytes("Kunde æøå " + i));
-                if (i % 3 == 0)
-                {
-                    spool.AddDecimal(2, i / 100m);
-                }
+        var spill = new ObservedStream();
 
-                spool.AddDouble(3, i * 0.5);
-                spool.AddBoolean(4, i % 2 == 0);
-                spool.AddJson(5, "{}"u8);
-                spool.EndRecord();
+        // A limit of 512 KB of compressed chunks: the first (of about 1 MB raw) stays in memory, the rest goes to the file.
+        using var store = new ChunkStore(512 * 1024, () => spill, "test");
+        var writer = new RecordWriter(store);
+        for (var i = 0; i < 60_000; i++)
+        {
+            writer.BeginRecord();
+            writer.AddInt64(0, i);
+            writer.AddString(1, Encoding.UTF8.GetBytes("Kunde æøå " + i));
+            if (i % 3 == 0)
+            {
+                writer.AddDecimal(2, i / 100m);
             }
 
-            Assert.True(spool.PeakFileBytes > 0, "nothing was spilled to the file");
-            Assert.True(spool.MemoryBytes is > 0 and <= 512 * 1024, $"{spool.MemoryBytes} bytes in memory");
-            Assert.Empty(Directory.GetFiles(temp));
-
-            var count = 0;
-            foreach (var values in spool.Read(new object?[6]))
-            {
-                Assert.Equal((long)count, values[0]);
-                Assert.Equal("Kunde æøå " + count, values[1]);
-                Assert.Equal(count % 3 == 0 ? count / 100m : null, values[2]);
-                Assert.Equal(count * 0.5, values[3]);
-                Assert.Equal(count % 2 == 0, values[4]);
-                Assert.Equal("{}", values[5]);
-                count++;
-            }
-
-            Assert.Equal(60_000, count);
+            writer.AddDouble(3, i * 0.5);
+            writer.AddBoolean(4, i % 2 == 0);
+            writer.AddJson(5, "{}"u8);
+            writer.EndRecord();
         }
-        finally
+
+        var count = 0;
+        foreach (var values in RecordReader.Read(store, new object?[6]))
         {
-            Directory.Delete(temp, recursive: true);
+            Assert.Equal((long)count, values[0]);
+            Assert.Equal("Kunde æøå " + count, values[1]);
+            Assert.Equal(count % 3 == 0 ? count / 100m : null, values[2]);
+            Assert.Equal(count * 0.5, values[3]);
+            Assert.Equal(count % 2 == 0, values[4]);
+            Assert.Equal("{}", values[5]);
+            count++;
         }
+
+        Assert.Equal(60_000, count);
+        Assert.True(store.PeakSpillBytes > 0, "nothing was spilled to the file");
+        Assert.Equal(store.PeakSpillBytes, spill.Length);
+        Assert.True(store.MemoryBytes is > 0 and <= 512 * 1024, $"{store.MemoryBytes} bytes in memory");
     }
 
     [Fact]
-    public void Rolling_back_removes_what_came_after_the_mark_in_memory_and_in_the_file()
+    public void Rolling_back_removes_what_came_after_the_mark_in_memory_and_truncates_the_file()
     {
-        using var spool = new RecordSpool(0, Path.GetTempPath());
-        Write(spool, 0, 10);
-        var mark = spool.Mark();
-        var fileAtMark = spool.FileBytes;
-        Write(spool, 10, 20);
-        spool.Mark();
-        spool.Rollback(mark);
-        Write(spool, 100, 3);
+        var spill = new ObservedStream();
+        using var store = new ChunkStore(0, () => spill, "test");
+        var writer = new RecordWriter(store);
+        Write(writer, 0, 10);
+        var mark = store.Mark();
+        var recordsAtMark = writer.RecordCount;
+        var fileAtMark = spill.Length;
+        Write(writer, 10, 20);
+        store.Mark();
+        Assert.True(spill.Length > fileAtMark, "the records after the mark went to the file");
 
-        var ids = spool.Read(new object?[1]).Select(values => (long)values[0]!).ToArray();
+        store.Rollback(mark);
+        writer.Rollback(recordsAtMark);
+        Assert.Equal(fileAtMark, spill.Length);
+
+        Write(writer, 100, 3);
+        var ids = RecordReader.Read(store, new object?[1]).Select(values => (long)values[0]!).ToArray();
         Assert.Equal(Enumerable.Range(0, 10).Select(i => (long)i).Concat(new long[] { 100, 101, 102 }), ids);
-        Assert.Equal(13, spool.RecordCount);
+        Assert.Equal(13, writer.RecordCount);
         Assert.True(fileAtMark > 0);
     }
 
     [Fact]
     public void A_cancelled_record_leaves_no_trace()
     {
-        using var spool = new RecordSpool(1 << 20, Path.GetTempPath());
-        Write(spool, 1, 1);
-        spool.BeginRecord();
-        spool.AddInt64(0, 99);
-        spool.CancelRecord();
-        Write(spool, 2, 1);
+        using var store = new ChunkStore(1 << 20, () => new ObservedStream(), "test");
+        var writer = new RecordWriter(store);
+        Write(writer, 1, 1);
+        writer.BeginRecord();
+        writer.AddInt64(0, 99);
+        writer.CancelRecord();
+        Write(writer, 2, 1);
 
-        Assert.Equal(new long[] { 1, 2 }, spool.Read(new object?[1]).Select(values => (long)values[0]!));
+        Assert.Equal(new long[] { 1, 2 }, RecordReader.Read(store, new object?[1]).Select(values => (long)values[0]!));
+        Assert.Equal(2, writer.RecordCount);
     }
 
     [Fact]
@@ -110,22 +114,31 @@ public class SpoolTests
     public void A_temporary_folder_that_cannot_be_written_is_CubeTemporaryStorageFailed()
     {
         var missing = Path.Combine(Path.GetTempPath(), "cubeps-missing-" + Guid.NewGuid().ToString("N"));
-        using var spool = new RecordSpool(0, missing);
-        Write(spool, 0, 10);
-        var error = Assert.Throws<CubeException>(() => spool.Mark());
+        using var store = new ChunkStore(0, () => SpillFile.Open(missing), missing);
+        Write(new RecordWriter(store), 0, 10);
+        var error = Assert.Throws<CubeException>(() => store.Mark());
 
         Assert.Equal(CubeErrorIds.TemporaryStorageFailed, error.ErrorId);
         Assert.Equal(CubeErrorCategory.WriteError, error.Category);
         Assert.Contains(missing, error.Message);
     }
 
-    private static void Write(RecordSpool spool, long first, int count)
+    private static void Write(RecordWriter writer, long first, int count)
     {
         for (var i = 0; i < count; i++)
         {
-            spool.BeginRecord();
-            spool.AddInt64(0, first + i);
-            spool.EndRecord();
+            writer.BeginRecord();
+            writer.AddInt64(0, first + i);
+            writer.EndRecord();
+        }
+    }
+
+    /// <summary>A spill file in memory whose length the test can read after the store has used it.</summary>
+    private sealed class ObservedStream : MemoryStream
+    {
+        protected override void Dispose(bool disposing)
+        {
+            // Kept readable after the store closes it, so the test can still look at it.
         }
     }
 }

@@ -4,12 +4,14 @@ using System.Globalization;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
-using CubePS.Customers;
+using CubePS.Connections;
+using CubePS.Errors;
 using CubePS.Http;
-using CubePS.Json;
+using CubePS.Logging;
+using CubePS.Pages;
 using CubePS.Storage;
 
-namespace CubePS;
+namespace CubePS.Customers;
 
 /// <summary>
 /// Downloads the customers of assignments into a <see cref="CustomerCollection"/>: the first page,
@@ -17,7 +19,7 @@ namespace CubePS;
 /// checked before credentials go to it. An assignment is all of its records or an error: when it
 /// fails, what it added to the collection is taken out again.
 /// </summary>
-public sealed class CustomerDownloader
+internal sealed class CustomerDownloader
 {
     /// <summary>At most this many pages are fetched ahead of the one being read.</summary>
     internal const int MaximumPagesAhead = 4;
@@ -26,18 +28,20 @@ public sealed class CustomerDownloader
     internal const long PrefetchMemoryBudget = 32L * 1024 * 1024;
 
     private readonly Connection _connection;
-    private readonly CubeHttp _http;
+    private readonly RequestSender _sender;
+    private readonly RetryLoop _retries;
     private readonly ICubeLog _log;
 
     public CustomerDownloader(Connection connection, RequestSettings settings, ICubeLog log)
-        : this(connection, new CubeHttp(connection, settings, log), log)
+        : this(connection, new RequestSender(connection, settings, log), new RetryLoop(settings, log), log)
     {
     }
 
-    internal CustomerDownloader(Connection connection, CubeHttp http, ICubeLog log)
+    public CustomerDownloader(Connection connection, RequestSender sender, RetryLoop retries, ICubeLog log)
     {
         _connection = connection;
-        _http = http;
+        _sender = sender;
+        _retries = retries;
         _log = log;
     }
 
@@ -56,7 +60,7 @@ public sealed class CustomerDownloader
         var mark = into.Mark();
         try
         {
-            await DownloadPagesAsync(assignmentId, new CustomerRecordWriter(into, customerIds), into, cancellationToken).ConfigureAwait(false);
+            await DownloadPagesAsync(assignmentId, new CollectingSink(into, customerIds), into, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -65,11 +69,11 @@ public sealed class CustomerDownloader
         }
     }
 
-    private async Task DownloadPagesAsync(int assignmentId, CustomerRecordWriter sink, CustomerCollection into, CancellationToken cancellationToken)
+    private async Task DownloadPagesAsync(int assignmentId, CollectingSink sink, CustomerCollection into, CancellationToken cancellationToken)
     {
         var pageUri = CubeEndpoint.CustomersUri(_connection.BaseUri, assignmentId);
         var visited = new HashSet<string>(StringComparer.Ordinal) { pageUri.AbsoluteUri };
-        using var prefetcher = new PagePrefetcher((uri, page, token) => FetchWholeAsync(new RequestContext(assignmentId, page, uri, _http.Masker), token), cancellationToken);
+        using var prefetcher = new PagePrefetcher((uri, page, token) => FetchWholeAsync(new RequestContext(assignmentId, page, uri, _sender.Masker), token), cancellationToken);
         PagePredictor? predictor = null;
         long received = 0;
         long? expected = null;
@@ -77,7 +81,7 @@ public sealed class CustomerDownloader
 
         for (var pageNumber = 1; ; pageNumber++)
         {
-            var context = new RequestContext(assignmentId, pageNumber, pageUri, _http.Masker);
+            var context = new RequestContext(assignmentId, pageNumber, pageUri, _sender.Masker);
             var fetched = prefetcher.Take(pageUri);
             var page = fetched is not null
                 ? await ParseFetchedAsync(fetched, sink, context, cancellationToken).ConfigureAwait(false)
@@ -104,7 +108,7 @@ public sealed class CustomerDownloader
                     CultureInfo.InvariantCulture,
                     "Cube's reply for {0} links back to a page already read ({1}); following it would loop forever.",
                     context.Describe(),
-                    _http.Masker.MaskUri(next)));
+                    _sender.Masker.MaskUri(next)));
             }
 
             if (pageNumber == 1)
@@ -121,7 +125,7 @@ public sealed class CustomerDownloader
 
             if (predictor is not null)
             {
-                var pagesAhead = PagesWorthFetching(into, sink.HasFilters, page.Records, prefetcher.Window);
+                var pagesAhead = PagesWorthFetching(into, sink.Filter.IsActive, page.Records, prefetcher.Window);
                 for (var ahead = pageNumber + 1; ahead <= Math.Min(predictor.LastPage, pageNumber + pagesAhead); ahead++)
                 {
                     prefetcher.Start(predictor.UriFor(ahead), ahead);
@@ -173,15 +177,15 @@ public sealed class CustomerDownloader
     /// Reads one page while it arrives, each attempt from the start: records of an attempt that
     /// fails are taken out of the collection before the next attempt, so none is doubled or lost.
     /// </summary>
-    private Task<PageInfo> FetchAndParseAsync(RequestContext context, CustomerRecordWriter sink, CustomerCollection into, Action<string> onNextLink, CancellationToken cancellationToken) =>
-        _http.WithRetriesAsync(
+    private Task<PageSummary> FetchAndParseAsync(RequestContext context, CollectingSink sink, CustomerCollection into, Action<string> onNextLink, CancellationToken cancellationToken) =>
+        _retries.RunAsync(
             async token =>
             {
                 var mark = into.Mark();
                 try
                 {
-                    using var reply = await _http.GetAsync(context, token).ConfigureAwait(false);
-                    var page = await new PageParser(sink, context, onNextLink).ParseAsync(reply.Body, reply.ContentType, token).ConfigureAwait(false);
+                    using var reply = await _sender.GetAsync(context, token).ConfigureAwait(false);
+                    var page = await new PageReader(sink, context, onNextLink).ParseAsync(reply.Body, reply.ContentType, token).ConfigureAwait(false);
                     LogBody(context, page.Bytes, reply.Stopwatch.Elapsed);
                     return page;
                 }
@@ -196,10 +200,10 @@ public sealed class CustomerDownloader
     /// <summary>Fetches a whole page into memory (retrying as needed) for reading later.</summary>
     private Task<SegmentedBuffer> FetchWholeAsync(RequestContext context, CancellationToken cancellationToken)
     {
-        return _http.WithRetriesAsync(
+        return _retries.RunAsync(
             async token =>
             {
-                using var reply = await _http.GetAsync(context, token).ConfigureAwait(false);
+                using var reply = await _sender.GetAsync(context, token).ConfigureAwait(false);
                 var body = new SegmentedBuffer();
                 try
                 {
@@ -217,11 +221,11 @@ public sealed class CustomerDownloader
             cancellationToken);
     }
 
-    private static async Task<PageInfo> ParseFetchedAsync(Task<SegmentedBuffer> fetched, CustomerRecordWriter sink, RequestContext context, CancellationToken cancellationToken)
+    private static async Task<PageSummary> ParseFetchedAsync(Task<SegmentedBuffer> fetched, CollectingSink sink, RequestContext context, CancellationToken cancellationToken)
     {
         using var body = await fetched.ConfigureAwait(false);
         using var stream = body.OpenRead();
-        return await new PageParser(sink, context).ParseAsync(stream, null, cancellationToken).ConfigureAwait(false);
+        return await new PageReader(sink, context).ParseAsync(stream, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Starts fetching the page a <c>next</c> link names, when that link is one CubePS would follow.</summary>
@@ -243,10 +247,10 @@ public sealed class CustomerDownloader
                 CultureInfo.InvariantCulture,
                 "Cube's reply for {0} has a 'next' link that is not an http(s) URI: '{1}'.",
                 context.Describe(),
-                _http.Masker.MaskText(link)));
+                _sender.Masker.MaskText(link)));
         }
 
-        _http.EnsureSameOrigin(next, CubeErrorIds.UnsafeNextLink, "Cube's reply for " + context.Describe() + " links the next page to", context);
+        _sender.EnsureSameOrigin(next, CubeErrorIds.UnsafeNextLink, "Cube's reply for " + context.Describe() + " links the next page to", context);
         return next;
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using CubePS.Connections;
 
 namespace CubePS.Http;
 

@@ -1,5 +1,7 @@
 using System;
 using System.Globalization;
+using CubePS.Connections;
+using CubePS.Errors;
 
 namespace CubePS.Http;
 

@@ -1,5 +1,6 @@
 using System;
 using System.Net.Http;
+using CubePS.Connections;
 
 namespace CubePS.Http;
 

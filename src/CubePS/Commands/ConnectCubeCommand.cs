@@ -1,7 +1,13 @@
 using System;
 using System.Management.Automation;
 using System.Security;
-using CubePS.Infrastructure;
+using CubePS.Connections;
+using CubePS.Customers;
+using CubePS.Errors;
+using CubePS.Output;
+using CubePS.Sessions;
+using CubePS.Streams;
+using CubePS.Validation;
 
 namespace CubePS.Commands;
 

@@ -1,5 +1,11 @@
 using System.Management.Automation;
-using CubePS.Infrastructure;
+using CubePS.Connections;
+using CubePS.Customers;
+using CubePS.Errors;
+using CubePS.Output;
+using CubePS.Sessions;
+using CubePS.Streams;
+using CubePS.Validation;
 
 namespace CubePS.Commands;
 

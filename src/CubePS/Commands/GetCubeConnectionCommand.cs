@@ -1,5 +1,11 @@
 using System.Management.Automation;
-using CubePS.Infrastructure;
+using CubePS.Connections;
+using CubePS.Customers;
+using CubePS.Errors;
+using CubePS.Output;
+using CubePS.Sessions;
+using CubePS.Streams;
+using CubePS.Validation;
 
 namespace CubePS.Commands;
 
@@ -18,7 +24,7 @@ public sealed class GetCubeConnectionCommand : CubeCmdlet
         if (connection is null)
         {
             // Described, not used: close its (not yet opened) client right away.
-            using var fromEnvironment = this.ConnectionFromEnvironment();
+            using var fromEnvironment = EnvironmentConnection.Create(this);
             connection = fromEnvironment;
         }
 

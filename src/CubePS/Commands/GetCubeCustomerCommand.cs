@@ -4,7 +4,13 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
-using CubePS.Infrastructure;
+using CubePS.Connections;
+using CubePS.Customers;
+using CubePS.Errors;
+using CubePS.Output;
+using CubePS.Sessions;
+using CubePS.Streams;
+using CubePS.Validation;
 
 namespace CubePS.Commands;
 
@@ -18,7 +24,10 @@ namespace CubePS.Commands;
 [OutputType(CustomerObjectFactory.TypeName)]
 public sealed class GetCubeCustomerCommand : CubeConnectionCmdlet
 {
-    /// <summary>Bytes of records kept in memory before the rest is compressed to a temporary file.</summary>
+    /// <summary>
+    /// The environment variable that sets how many megabytes of compressed records a call keeps in
+    /// memory before the rest goes to a temporary file.
+    /// </summary>
     internal const string SpoolMemoryVariable = "CUBE_SPOOL_MEMORY_MB";
 
     // Assignments in the order asked for, each with the customers wanted (null: all of them).
@@ -158,7 +167,7 @@ public sealed class GetCubeCustomerCommand : CubeConnectionCmdlet
         var total = collection.Count;
         long written = 0;
         var writing = System.Diagnostics.Stopwatch.StartNew();
-        var governor = new GarbageGovernor();
+        var governor = new Gen0CollectionPacer();
         using var producer = new CustomerObjectProducer(collection.ReadRecords(), factory);
         foreach (var customer in producer.Objects())
         {

@@ -1,0 +1,61 @@
+using System;
+
+namespace CubePS.Connections;
+
+/// <summary>
+/// How one request behaves: its timeout and its retries. A connection carries defaults; a cmdlet
+/// call may override each of them.
+/// </summary>
+internal sealed class RequestSettings
+{
+    /// <summary>Seconds a request may wait for the reply's headers, and for each read of its body.</summary>
+    public const int DefaultTimeoutSec = 100;
+
+    /// <summary>Retries after the first attempt of a request that failed transiently.</summary>
+    public const int DefaultMaximumRetryCount = 4;
+
+    /// <summary>The first wait before a retry; each further retry waits twice as long (plus jitter).</summary>
+    public const int DefaultRetryIntervalSec = 2;
+
+    /// <summary>No single wait before a retry is longer than this, whatever Retry-After says.</summary>
+    public static readonly TimeSpan MaximumRetryWait = TimeSpan.FromSeconds(120);
+
+    public RequestSettings(int timeoutSec, int maximumRetryCount, int retryIntervalSec)
+    {
+        if (timeoutSec < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeoutSec), timeoutSec, "The timeout must be at least one second.");
+        }
+
+        if (maximumRetryCount < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maximumRetryCount), maximumRetryCount, "The retry count cannot be negative.");
+        }
+
+        if (retryIntervalSec < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(retryIntervalSec), retryIntervalSec, "The retry interval cannot be negative.");
+        }
+
+        TimeoutSec = timeoutSec;
+        MaximumRetryCount = maximumRetryCount;
+        RetryIntervalSec = retryIntervalSec;
+    }
+
+    public static RequestSettings Default { get; } =
+        new(DefaultTimeoutSec, DefaultMaximumRetryCount, DefaultRetryIntervalSec);
+
+    public int TimeoutSec { get; }
+
+    public int MaximumRetryCount { get; }
+
+    public int RetryIntervalSec { get; }
+
+    public TimeSpan Timeout => TimeSpan.FromSeconds(TimeoutSec);
+
+    public TimeSpan RetryInterval => TimeSpan.FromSeconds(RetryIntervalSec);
+
+    /// <summary>These settings with the given values replaced.</summary>
+    public RequestSettings With(int? timeoutSec = null, int? maximumRetryCount = null, int? retryIntervalSec = null) =>
+        new(timeoutSec ?? TimeoutSec, maximumRetryCount ?? MaximumRetryCount, retryIntervalSec ?? RetryIntervalSec);
+}

@@ -1,0 +1,23 @@
+namespace CubePS.Errors;
+
+/// <summary>
+/// The error ids CubePS reports. They are part of the public contract: scripts match on
+/// FullyQualifiedErrorId, so an id never changes meaning. README's error table lists them.
+/// </summary>
+internal static class CubeErrorIds
+{
+    public const string NotConnected = "CubeNotConnected";
+    public const string InvalidEnvironment = "CubeInvalidEnvironment";
+    public const string InvalidArgument = "CubeInvalidArgument";
+    public const string UnencryptedAuthentication = "CubeUnencryptedAuthentication";
+    public const string AssignmentNotFound = "CubeAssignmentNotFound";
+    public const string AuthenticationFailed = "CubeAuthenticationFailed";
+    public const string RequestFailed = "CubeRequestFailed";
+    public const string RequestTimeout = "CubeRequestTimeout";
+    public const string ConnectionFailed = "CubeConnectionFailed";
+    public const string CertificateRejected = "CubeCertificateRejected";
+    public const string InvalidResponse = "CubeInvalidResponse";
+    public const string UnsafeNextLink = "CubeUnsafeNextLink";
+    public const string UnsafeRedirect = "CubeUnsafeRedirect";
+    public const string TemporaryStorageFailed = "CubeTemporaryStorageFailed";
+}

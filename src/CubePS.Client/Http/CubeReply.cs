@@ -1,0 +1,31 @@
+using System;
+using System.Diagnostics;
+using System.Net.Http;
+
+namespace CubePS.Http;
+
+/// <summary>A successful reply whose body has not been read yet.</summary>
+internal sealed class CubeReply : IDisposable
+{
+    private readonly HttpResponseMessage _response;
+
+    public CubeReply(HttpResponseMessage response, TimeoutReadStream body, Stopwatch stopwatch)
+    {
+        _response = response;
+        Body = body;
+        Stopwatch = stopwatch;
+    }
+
+    public TimeoutReadStream Body { get; }
+
+    /// <summary>Started when the request was sent.</summary>
+    public Stopwatch Stopwatch { get; }
+
+    public string? ContentType => _response.Content.Headers.ContentType?.MediaType;
+
+    public void Dispose()
+    {
+        Body.Dispose();
+        _response.Dispose();
+    }
+}

@@ -1,0 +1,200 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Net.Http;
+using System.Security.Authentication;
+using System.Threading;
+using System.Threading.Tasks;
+using CubePS.Connections;
+using CubePS.Errors;
+using CubePS.Logging;
+
+namespace CubePS.Http;
+
+/// <summary>
+/// Sends the GET requests of one connection with one set of request settings: the Authorization
+/// header, the timeout for the reply to begin, redirects within the connection's origin only, and
+/// every transport failure as a CubeException (marked transient where a retry may help).
+/// </summary>
+internal sealed class RequestSender
+{
+    private const int MaximumRedirects = 5;
+
+    private readonly Connection _connection;
+    private readonly ICubeLog _log;
+
+    public RequestSender(Connection connection, RequestSettings settings, ICubeLog log)
+    {
+        _connection = connection;
+        Settings = settings;
+        _log = log;
+    }
+
+    public RequestSettings Settings { get; }
+
+    public SecretMasker Masker => _connection.Masker;
+
+    /// <summary>Sends one GET and returns the reply once its headers are in and its status is a success.</summary>
+    public async Task<CubeReply> GetAsync(RequestContext context, CancellationToken cancellationToken)
+    {
+        var uri = context.Uri;
+        for (var redirects = 0; ; redirects++)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            var response = await SendAsync(uri, context, cancellationToken).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            LogResponse(response, uri, stopwatch.Elapsed);
+
+            if (response.IsSuccessStatusCode)
+            {
+                var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                var guarded = new TimeoutReadStream(body, response, Settings.Timeout, cancellationToken, context);
+                return new CubeReply(response, guarded, stopwatch);
+            }
+
+            if (status is >= 300 and < 400 && response.Headers.Location is { } location)
+            {
+                response.Dispose();
+                uri = FollowRedirect(uri, location, redirects, context);
+                continue;
+            }
+
+            using (response)
+            {
+                throw await StatusErrors.DescribeAsync(response, context, _connection, Settings.Timeout, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Throws <paramref name="errorId"/> (a SecurityError) unless <paramref name="target"/> has the
+    /// connection's scheme, host and port: the only places its credentials may be sent.
+    /// </summary>
+    public void EnsureSameOrigin(Uri target, string errorId, string whatHappened, RequestContext context)
+    {
+        if (CubeEndpoint.IsSameOrigin(_connection.BaseUri, target))
+        {
+            return;
+        }
+
+        throw context.Error(
+            errorId,
+            CubeErrorCategory.SecurityError,
+            string.Format(
+                CultureInfo.InvariantCulture,
+                "{0} {1}, which is not {2}. CubePS sends the connection's credentials to no other scheme, host or port.",
+                whatHappened,
+                Masker.MaskUri(target),
+                _connection.BaseUri.GetLeftPart(UriPartial.Authority)));
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(Uri uri, RequestContext context, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        request.Headers.TryAddWithoutValidation("Authorization", _connection.AuthorizationHeader);
+        var client = _connection.GetHttpClient();
+        if (_log.IsVerboseEnabled)
+        {
+            _log.Verbose("GET " + Masker.MaskUri(uri));
+        }
+
+        if (_log.IsDebugEnabled)
+        {
+            _log.Debug(HeaderText.Describe("Request headers", client.DefaultRequestHeaders.Concat(request.Headers), Masker));
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Settings.Timeout);
+        try
+        {
+            return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw context.TimedOut(string.Format(CultureInfo.InvariantCulture, "Cube did not answer within {0} s.", Settings.TimeoutSec));
+        }
+        catch (HttpRequestException e) when (FindInner<AuthenticationException>(e) is { } tls)
+        {
+            throw context.Error(
+                CubeErrorIds.CertificateRejected,
+                CubeErrorCategory.SecurityError,
+                string.Format(CultureInfo.InvariantCulture, "The secure connection to {0} failed: {1}", uri.GetLeftPart(UriPartial.Authority), tls.Message),
+                e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw context.ConnectionLost(
+                string.Format(CultureInfo.InvariantCulture, "Could not reach Cube at {0}: {1}", uri.GetLeftPart(UriPartial.Authority), InnermostMessage(e)),
+                e);
+        }
+        catch (IOException e)
+        {
+            throw context.ConnectionLost(
+                string.Format(CultureInfo.InvariantCulture, "The connection to {0} failed: {1}", uri.GetLeftPart(UriPartial.Authority), e.Message),
+                e);
+        }
+    }
+
+    private Uri FollowRedirect(Uri from, Uri location, int redirectsSoFar, RequestContext context)
+    {
+        var target = location.IsAbsoluteUri ? location : new Uri(from, location);
+        EnsureSameOrigin(target, CubeErrorIds.UnsafeRedirect, "Cube redirected " + context.DisplayUri + " to", context);
+
+        if (redirectsSoFar >= MaximumRedirects)
+        {
+            throw context.InvalidResponse(string.Format(CultureInfo.InvariantCulture, "Cube redirected {0} more than {1} times.", context.DisplayUri, MaximumRedirects));
+        }
+
+        _log.Verbose("Following the redirect to " + Masker.MaskUri(target));
+        return target;
+    }
+
+    private void LogResponse(HttpResponseMessage response, Uri uri, TimeSpan elapsed)
+    {
+        if (_log.IsVerboseEnabled)
+        {
+            var length = response.Content.Headers.ContentLength;
+            _log.Verbose(string.Format(
+                CultureInfo.InvariantCulture,
+                "GET {0} answered {1} {2} in {3:N0} ms ({4}{5})",
+                Masker.MaskUri(uri),
+                (int)response.StatusCode,
+                response.ReasonPhrase,
+                elapsed.TotalMilliseconds,
+                response.Content.Headers.ContentType?.ToString() ?? "no content type",
+                length.HasValue ? string.Format(CultureInfo.InvariantCulture, ", {0:N0} bytes", length.Value) : string.Empty));
+        }
+
+        if (_log.IsDebugEnabled)
+        {
+            _log.Debug(HeaderText.Describe("Response headers", response.Headers.Concat(response.Content.Headers), Masker));
+        }
+    }
+
+    private static T? FindInner<T>(Exception e)
+        where T : Exception
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            if (current is T match)
+            {
+                return match;
+            }
+        }
+
+        return null;
+    }
+
+    private static string InnermostMessage(Exception e)
+    {
+        var current = e;
+        while (current.InnerException is not null)
+        {
+            current = current.InnerException;
+        }
+
+        return current == e ? e.Message : e.Message + " " + current.Message;
+    }
+}

@@ -1,0 +1,96 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using CubePS.Errors;
+
+namespace CubePS.Http;
+
+/// <summary>
+/// Turns a reply with a failed status into the CubeException a script can act on: the id and
+/// category the status stands for, whether a retry may help, and the start of the server's reply.
+/// </summary>
+internal static class StatusErrors
+{
+    private const int ErrorReplyLimit = 4096;
+
+    public static async Task<CubeException> DescribeAsync(HttpResponseMessage response, RequestContext context, Connection connection, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var status = (int)response.StatusCode;
+        var statusText = string.Format(CultureInfo.InvariantCulture, "{0} {1}", status, response.ReasonPhrase ?? response.StatusCode.ToString());
+        var reply = await ReadReplyAsync(response, context, timeout, cancellationToken).ConfigureAwait(false);
+        var host = connection.BaseUri.GetLeftPart(UriPartial.Authority);
+
+        CubeException error;
+        if (status == 401 || status == 403)
+        {
+            var message = status == 401
+                ? string.Format(CultureInfo.InvariantCulture, "Cube at {0} rejected {1} ({2}).", host, connection.Identity, statusText)
+                : string.Format(CultureInfo.InvariantCulture, "Cube at {0} refused {1} access to assignment {2} ({3}).", host, connection.Identity, context.AssignmentId, statusText);
+            error = context.Error(
+                CubeErrorIds.AuthenticationFailed,
+                status == 401 ? CubeErrorCategory.AuthenticationError : CubeErrorCategory.PermissionDenied,
+                message);
+            error.RecommendedAction = status == 401
+                ? "Check the token, or the user name and password, and run Connect-Cube again."
+                : "Ask a Cube administrator to give the user access to this assignment.";
+        }
+        else if (status == 404 && context.PageNumber == 1)
+        {
+            error = context.Error(
+                CubeErrorIds.AssignmentNotFound,
+                CubeErrorCategory.ObjectNotFound,
+                string.Format(CultureInfo.InvariantCulture, "Assignment {0} was not found at {1} ({2}).", context.AssignmentId, host, statusText));
+            error.RecommendedAction = "Check the assignment id in the Cube GUI.";
+        }
+        else
+        {
+            var transient = RetryPolicy.IsRetryableStatus(status);
+            var category = status == 429 ? CubeErrorCategory.LimitsExceeded
+                : status == 408 ? CubeErrorCategory.OperationTimeout
+                : status >= 500 ? CubeErrorCategory.ResourceUnavailable
+                : CubeErrorCategory.InvalidOperation;
+            error = context.Error(
+                CubeErrorIds.RequestFailed,
+                category,
+                string.Format(CultureInfo.InvariantCulture, "Cube answered {0} for {1}.", statusText, context.Describe()));
+            error.IsTransient = transient;
+            error.RetryAfter = transient ? RetryPolicy.ReadRetryAfter(response, DateTimeOffset.UtcNow) : null;
+            error.RecommendedAction = transient
+                ? "Cube is busy or failing; try again later, or raise -MaximumRetryCount and -RetryIntervalSec."
+                : "Check the request; report the reply to Headshed if it persists.";
+        }
+
+        error.StatusCode = status;
+        error.ResponseText = reply;
+        return error;
+    }
+
+    /// <summary>The start of a failed reply as text: at most a few KB, whitespace collapsed, secrets masked.</summary>
+    private static async Task<string?> ReadReplyAsync(HttpResponseMessage response, RequestContext context, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeoutSource.CancelAfter(timeout);
+            using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            var buffer = new byte[ErrorReplyLimit];
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = await body.ReadAsync(buffer, length, buffer.Length - length, timeoutSource.Token).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+            }
+
+            // A full buffer may end inside a secret, where masking cannot see it whole: drop that edge.
+            var shown = length == buffer.Length ? length - 256 : length;
+            return shown == 0 ? null : ReplyText.Summarize(buffer, shown, context.Masker);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+}

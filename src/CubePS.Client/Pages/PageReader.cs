@@ -1,0 +1,341 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Buffers;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using CubePS.Http;
+
+namespace CubePS.Pages;
+
+/// <summary>
+/// Reads one page of customers from a stream as it arrives: a bare JSON array of records (the
+/// seed's shape) or the paged envelope. The sink reads each record straight from the reader, and
+/// a record cut off by the end of the buffer is read again once more bytes are in, so a page of
+/// any size is never held whole. Anything else is a CubeInvalidResponse
+/// naming what was wrong, where, and how the reply began.
+/// </summary>
+internal sealed class PageReader
+{
+    private const int InitialBufferSize = 64 * 1024;
+    private const int ReplyHeadLength = 300;
+    private static readonly byte[] Utf8Bom = { 0xEF, 0xBB, 0xBF };
+
+    private readonly IRecordSink _sink;
+    private readonly RequestContext _context;
+    private readonly Action<string>? _onNextLink;
+    private readonly PageSummary _page = new();
+    private readonly byte[] _head = new byte[ReplyHeadLength];
+    private byte[] _buffer = Array.Empty<byte>();
+    private int _start;
+    private int _end;
+    private int _headLength;
+    private long _bufferOffset;
+    private JsonReaderState _state;
+    private Position _position;
+    private bool _sawResults;
+
+    /// <param name="onNextLink">Told the <c>next</c> link as soon as it is read, when it comes before the records, so the next page can be fetched while this one is read.</param>
+    public PageReader(IRecordSink sink, RequestContext context, Action<string>? onNextLink = null)
+    {
+        _sink = sink;
+        _context = context;
+        _onNextLink = onNextLink;
+    }
+
+    private enum Position
+    {
+        Start,
+        InBareArray,
+        InEnvelope,
+        InResults,
+        Done,
+    }
+
+    private enum Outcome
+    {
+        NeedMoreData,
+        Done,
+        Stopped,
+    }
+
+    public async Task<PageSummary> ParseAsync(Stream body, string? contentType, CancellationToken cancellationToken)
+    {
+        _buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+        try
+        {
+            var first = true;
+            while (true)
+            {
+                MakeRoom();
+                var read = await body.ReadAsync(_buffer, _end, _buffer.Length - _end, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    if (_position != Position.Done)
+                    {
+                        throw Invalid(_page.Records == 0 && _page.Bytes == 0
+                            ? "The reply is empty."
+                            : string.Format(CultureInfo.InvariantCulture, "The reply ended before its JSON was complete (after {0:N0} bytes and {1:N0} records); it was cut short.", _page.Bytes, _page.Records), contentType);
+                    }
+
+                    return _page;
+                }
+
+                KeepHead(read);
+                _end += read;
+                _page.Bytes += read;
+                if (first)
+                {
+                    first = false;
+                    SkipByteOrderMark();
+                }
+
+                Outcome outcome;
+                try
+                {
+                    outcome = Process();
+                }
+                catch (JsonException e)
+                {
+                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "The reply is not valid JSON near byte {0:N0}: {1}", _bufferOffset + (e.BytePositionInLine ?? 0), e.Message), contentType, e);
+                }
+                catch (InvalidOperationException e)
+                {
+                    // Utf8JsonReader reports invalid UTF-8 in a string this way.
+                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "Record {0} of the page has text that is not valid UTF-8: {1}", _page.Records + 1, e.Message), contentType, e);
+                }
+                catch (InvalidRecordException e)
+                {
+                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "Record {0} of the page: {1}", _page.Records + 1, e.Message), contentType, e);
+                }
+
+                if (outcome == Outcome.Stopped)
+                {
+                    _page.Stopped = true;
+                    return _page;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = Array.Empty<byte>();
+        }
+    }
+
+    [MethodImpl(JitHints.HotLoop)]
+    private Outcome Process()
+    {
+        var span = new ReadOnlySpan<byte>(_buffer, _start, _end - _start);
+        var reader = new Utf8JsonReader(span, isFinalBlock: false, _state);
+
+        // Everything up to `committed` is handled; a token group cut off by the end of the buffer
+        // is read again from there once more data has arrived.
+        long committed = 0;
+        var committedState = _state;
+        var outcome = Outcome.NeedMoreData;
+        while (reader.Read())
+        {
+            var stop = false;
+            switch (_position)
+            {
+                case Position.Start:
+                    if (reader.TokenType == JsonTokenType.StartArray)
+                    {
+                        _position = Position.InBareArray;
+                    }
+                    else if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        _position = Position.InEnvelope;
+                    }
+                    else
+                    {
+                        throw Invalid("The reply is JSON " + Describe(reader.TokenType) + ", not a list of customer records or a page of them.", null);
+                    }
+
+                    break;
+
+                case Position.InBareArray:
+                case Position.InResults:
+                    if (reader.TokenType == JsonTokenType.EndArray)
+                    {
+                        _position = _position == Position.InBareArray ? Position.Done : Position.InEnvelope;
+                        break;
+                    }
+
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        throw Invalid(string.Format(CultureInfo.InvariantCulture, "Item {0} of the customer list is {1}, not a record (a JSON object).", _page.Records + 1, Describe(reader.TokenType)), null);
+                    }
+
+                    // One pass: the sink reads the record from this reader; when the buffer ends
+                    // inside it, it keeps nothing and the record is read again with more data.
+                    var record = reader;
+                    var recordOutcome = _sink.AddRecord(ref record, span);
+                    if (recordOutcome == RecordOutcome.Incomplete)
+                    {
+                        goto needMoreData;
+                    }
+
+                    _page.Records++;
+                    stop = recordOutcome == RecordOutcome.Enough;
+                    reader = record;
+                    break;
+
+                case Position.InEnvelope:
+                    if (reader.TokenType == JsonTokenType.EndObject)
+                    {
+                        if (!_sawResults)
+                        {
+                            throw Invalid("The reply is a JSON object without a 'results' list: not a page of customer records.", null);
+                        }
+
+                        _position = Position.Done;
+                        break;
+                    }
+
+                    var value = reader;
+                    if (!value.Read())
+                    {
+                        goto needMoreData;
+                    }
+
+                    if (reader.ValueTextEquals("results"))
+                    {
+                        if (value.TokenType != JsonTokenType.StartArray)
+                        {
+                            throw Invalid("The page's 'results' is " + Describe(value.TokenType) + ", not a list of records.", null);
+                        }
+
+                        _sawResults = true;
+                        _position = Position.InResults;
+                    }
+                    else if (reader.ValueTextEquals("next"))
+                    {
+                        if (value.TokenType == JsonTokenType.String)
+                        {
+                            _page.Next = value.GetString();
+                            _onNextLink?.Invoke(_page.Next!);
+                        }
+                        else if (value.TokenType == JsonTokenType.Null)
+                        {
+                            _page.Next = null;
+                        }
+                        else
+                        {
+                            throw Invalid("The page's 'next' is " + Describe(value.TokenType) + ", not a link or null.", null);
+                        }
+                    }
+                    else if (reader.ValueTextEquals("count") && value.TokenType == JsonTokenType.Number && value.TryGetInt64(out var count) && count >= 0)
+                    {
+                        _page.Count = count;
+                    }
+                    else if (!value.TrySkip())
+                    {
+                        // 'previous' and anything else: not needed, but it must be complete to step over it.
+                        goto needMoreData;
+                    }
+
+                    reader = value;
+                    break;
+
+                case Position.Done:
+                    // Only whitespace may follow; the reader itself throws on anything else.
+                    break;
+            }
+
+            committed = reader.BytesConsumed;
+            committedState = reader.CurrentState;
+            if (_position == Position.Done)
+            {
+                outcome = Outcome.Done;
+            }
+
+            if (stop)
+            {
+                outcome = Outcome.Stopped;
+                break;
+            }
+        }
+
+        needMoreData:
+        _start += (int)committed;
+        _bufferOffset += committed;
+        _state = committedState;
+        return outcome;
+    }
+
+    /// <summary>Moves unread bytes to the front of the buffer, and grows it when a single record fills it.</summary>
+    private void MakeRoom()
+    {
+        var unread = _end - _start;
+        if (_start > 0 && (unread == 0 || _end == _buffer.Length))
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, unread);
+            _start = 0;
+            _end = unread;
+        }
+
+        if (_end == _buffer.Length)
+        {
+            var grown = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+            Buffer.BlockCopy(_buffer, 0, grown, 0, _end);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = grown;
+        }
+    }
+
+    private void KeepHead(int read)
+    {
+        if (_headLength < _head.Length)
+        {
+            var take = Math.Min(read, _head.Length - _headLength);
+            Buffer.BlockCopy(_buffer, _end, _head, _headLength, take);
+            _headLength += take;
+        }
+    }
+
+    private void SkipByteOrderMark()
+    {
+        if (_end - _start >= 3 && new ReadOnlySpan<byte>(_buffer, _start, 3).SequenceEqual(Utf8Bom))
+        {
+            _start += 3;
+            _bufferOffset += 3;
+        }
+    }
+
+    private CubeException Invalid(string problem, string? contentType, Exception? inner = null)
+    {
+        var message = new StringBuilder();
+        message.Append("Cube's reply for ").Append(_context.Describe()).Append(" cannot be read as customer records. ").Append(problem);
+        if (contentType is not null && contentType.IndexOf("json", StringComparison.OrdinalIgnoreCase) < 0)
+        {
+            message.Append(" The reply's content type is ").Append(contentType);
+            message.Append(contentType.IndexOf("html", StringComparison.OrdinalIgnoreCase) >= 0
+                ? ", a web page: perhaps a login page or a proxy's error page, so check the base URI."
+                : ", not JSON.");
+        }
+
+        var error = _context.InvalidResponse(message.ToString(), inner);
+        if (_headLength > 0)
+        {
+            error.ResponseText = ReplyText.Summarize(_head, _headLength, _context.Masker);
+        }
+
+        return error;
+    }
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        _ => token.ToString(),
+    };
+}

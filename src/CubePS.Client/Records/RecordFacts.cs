@@ -1,0 +1,16 @@
+using System;
+
+namespace CubePS.Records;
+
+/// <summary>What the selection needs to know of a decoded record: its <c>customer_id</c> and its <c>updated</c> text.</summary>
+internal ref struct RecordFacts
+{
+    /// <summary>The customer_id, when it is an integer (or a string holding one).</summary>
+    public long? CustomerId;
+
+    /// <summary>True when the record has an <c>updated</c> key whose value is not null.</summary>
+    public bool HasUpdated;
+
+    /// <summary>The <c>updated</c> value as UTF-8 text; empty when it is not a string.</summary>
+    public ReadOnlySpan<byte> UpdatedText;
+}

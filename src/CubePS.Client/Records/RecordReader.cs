@@ -1,0 +1,117 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Text;
+using CubePS.Storage;
+
+namespace CubePS.Records;
+
+/// <summary>Reads back the records <see cref="RecordWriter"/> encoded, as values by column.</summary>
+internal static class RecordReader
+{
+    private static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>
+    /// Every record of <paramref name="store"/>, in order. Each is written into
+    /// <paramref name="values"/>, indexed by column, with null where the record has no value;
+    /// the same array is reused for the next record.
+    /// </summary>
+    public static IEnumerable<object?[]> Read(ChunkStore store, object?[] values)
+    {
+        foreach (var chunk in store.ReadChunks())
+        {
+            var raw = chunk.Array!;
+            var position = chunk.Offset;
+            var end = chunk.Offset + chunk.Count;
+            while (position < end)
+            {
+                position = ReadRecord(raw, position, values);
+                yield return values;
+            }
+        }
+    }
+
+    /// <summary>Decodes the record at <paramref name="position"/> into <paramref name="values"/>; returns where the next one starts.</summary>
+    [MethodImpl(JitHints.HotLoop)]
+    private static int ReadRecord(byte[] raw, int position, object?[] values)
+    {
+        Array.Clear(values, 0, values.Length);
+        while (true)
+        {
+            var columnPlusOne = (int)ReadVarint(raw, ref position);
+            if (columnPlusOne == RecordWriter.EndOfRecord)
+            {
+                return position;
+            }
+
+            values[columnPlusOne - 1] = ReadValue(raw, ref position);
+        }
+    }
+
+    private static object? ReadValue(byte[] raw, ref int position)
+    {
+        var tag = (ValueTag)raw[position++];
+        switch (tag)
+        {
+            case ValueTag.String:
+            case ValueTag.Json:
+            {
+                var length = (int)ReadVarint(raw, ref position);
+                var text = length == 0 ? string.Empty : Utf8.GetString(raw, position, length);
+                position += length;
+                return text;
+            }
+
+            case ValueTag.Int64:
+            {
+                var value = BinaryPrimitives.ReadInt64LittleEndian(new ReadOnlySpan<byte>(raw, position, 8));
+                position += 8;
+                return value;
+            }
+
+            case ValueTag.Double:
+            {
+                var value = BitConverter.Int64BitsToDouble(BinaryPrimitives.ReadInt64LittleEndian(new ReadOnlySpan<byte>(raw, position, 8)));
+                position += 8;
+                return value;
+            }
+
+            case ValueTag.Decimal:
+            {
+                var bits = new int[4];
+                for (var i = 0; i < 4; i++)
+                {
+                    bits[i] = BinaryPrimitives.ReadInt32LittleEndian(new ReadOnlySpan<byte>(raw, position, 4));
+                    position += 4;
+                }
+
+                return new decimal(bits);
+            }
+
+            case ValueTag.True:
+                return true;
+            case ValueTag.False:
+                return false;
+            default:
+                throw new InvalidOperationException("A stored record is damaged: unknown value tag " + (byte)tag + ".");
+        }
+    }
+
+    private static uint ReadVarint(byte[] raw, ref int position)
+    {
+        uint value = 0;
+        var shift = 0;
+        while (true)
+        {
+            var b = raw[position++];
+            value |= (uint)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+
+            shift += 7;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System;
+using System.Collections.Generic;
+using CubePS.Records;
+
+namespace CubePS.Selection;
+
+/// <summary>What a record's filters said about it.</summary>
+internal enum FilterVerdict
+{
+    /// <summary>Not wanted.</summary>
+    Dropped,
+
+    /// <summary>Wanted.</summary>
+    Kept,
+
+    /// <summary>Kept by -UpdatedSince only because its <c>updated</c> value is missing or not a date.</summary>
+    KeptUndated,
+}
+
+/// <summary>
+/// -CustomerId and -UpdatedSince for one assignment: which records are wanted. Cube's API has
+/// neither filter, so they apply on this machine to every record the server sends.
+/// </summary>
+internal sealed class CustomerFilter
+{
+    private readonly HashSet<long>? _customerIds;
+    private readonly DateTime? _updatedSince;
+
+    public CustomerFilter(IReadOnlyCollection<long>? customerIds, DateTime? updatedSince)
+    {
+        _customerIds = customerIds is { Count: > 0 } ? new HashSet<long>(customerIds) : null;
+        _updatedSince = updatedSince;
+    }
+
+    /// <summary>True when records may be dropped.</summary>
+    public bool IsActive => _customerIds is not null || _updatedSince.HasValue;
+
+    public FilterVerdict Judge(in RecordFacts facts)
+    {
+        if (_customerIds is not null && (facts.CustomerId is not { } id || !_customerIds.Contains(id)))
+        {
+            return FilterVerdict.Dropped;
+        }
+
+        if (_updatedSince is not { } since)
+        {
+            return FilterVerdict.Kept;
+        }
+
+        if (!facts.HasUpdated || !UpdatedDate.TryParse(facts.UpdatedText, out var updated))
+        {
+            // A record whose date is unknown cannot be shown to be unchanged: kept, never dropped unseen.
+            return FilterVerdict.KeptUndated;
+        }
+
+        // Cube's updated value is a date: a record changed on the day of -UpdatedSince is kept,
+        // so a nightly job may see a record twice but never misses one.
+        var isDateOnly = updated.TimeOfDay == TimeSpan.Zero;
+        return (isDateOnly ? updated >= since.Date : updated >= since) ? FilterVerdict.Kept : FilterVerdict.Dropped;
+    }
+}

@@ -1,0 +1,121 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using CubePS.Logging;
+using CubePS.Streams;
+
+namespace CubePS.Commands;
+
+/// <summary>
+/// What every CubePS cmdlet shares: a cancellation token that Ctrl+C (StopProcessing) cancels,
+/// a way to run the client's async work while writing its messages on the pipeline thread, and
+/// the conversion of client failures into error records.
+/// </summary>
+public abstract class CubeCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private ProgressReporter? _progress;
+    private bool _disposed;
+
+    private protected CancellationToken StopToken => _stopping.Token;
+
+    internal ProgressReporter Progress => _progress ??= new ProgressReporter(this, MyInvocation.MyCommand.Name, IsPreferenceOn("ProgressPreference", null));
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected override void StopProcessing() => _stopping.Cancel();
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the thread pool and, meanwhile, writes what it logs on this
+    /// (the pipeline) thread. Ctrl+C cancels the work and ends the call with PipelineStoppedException;
+    /// a CubeException from the work comes out unchanged.
+    /// </summary>
+    private protected void RunBlocking(Func<ICubeLog, CancellationToken, Task> work)
+    {
+        using var log = new PipelineLog(this, IsPreferenceOn("VerbosePreference", "Verbose"), IsPreferenceOn("DebugPreference", "Debug"));
+        var task = Task.Run(() => work(log, StopToken));
+        task.ContinueWith(_ => log.Complete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            log.Pump();
+        }
+        catch
+        {
+            // Writing failed, most often because the pipeline is stopping: end the work before leaving.
+            _stopping.Cancel();
+            WaitQuietly(task);
+            throw;
+        }
+
+        try
+        {
+            task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    /// <summary>Writes a non-terminating error: this item failed, the pipeline goes on.</summary>
+    private protected void WriteCubeError(CubeException exception) => WriteError(ErrorRecords.From(exception));
+
+    /// <summary>Ends the call: nothing can go on.</summary>
+    [DoesNotReturn]
+    private protected void ThrowCubeError(CubeException exception)
+    {
+        ThrowTerminatingError(ErrorRecords.From(exception));
+        throw new InvalidOperationException("ThrowTerminatingError returned.");
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing && !_disposed)
+        {
+            _stopping.Dispose();
+        }
+
+        _disposed = true;
+    }
+
+    /// <summary>
+    /// Whether a preference stream is on: an explicit -Verbose/-Debug wins, else the
+    /// $VerbosePreference/$DebugPreference/$ProgressPreference in scope. Used only to skip
+    /// building messages nobody will see; Write* still applies PowerShell's own rules.
+    /// </summary>
+    private bool IsPreferenceOn(string variable, string? switchName)
+    {
+        if (switchName is not null && MyInvocation.BoundParameters.TryGetValue(switchName, out var bound))
+        {
+            return bound is SwitchParameter { IsPresent: true };
+        }
+
+        var value = GetVariableValue(variable);
+        if (value is null)
+        {
+            return switchName is null;
+        }
+
+        return Enum.TryParse(value.ToString(), ignoreCase: true, out ActionPreference preference)
+            ? preference != ActionPreference.SilentlyContinue && preference != ActionPreference.Ignore
+            : true;
+    }
+
+    private static void WaitQuietly(Task task)
+    {
+        try
+        {
+            task.Wait();
+        }
+        catch (AggregateException)
+        {
+            // The failure that made us leave is the one to report.
+        }
+    }
+}
