@@ -2,7 +2,7 @@ using System.Net;
 using System.Reflection;
 using CubePS.Customers;
 using CubePS.Http;
-using CubePS.Module;
+using CubePS.Loading;
 
 namespace CubePS.Client.Tests;
 

@@ -50,7 +50,7 @@ internal sealed class RequestSender
             if (response.IsSuccessStatusCode)
             {
                 var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-                var guarded = new TimeoutReadStream(body, response, Settings.Timeout, cancellationToken, context);
+                var guarded = new TimeoutReadStream(body, response, Settings.Timeout, context, cancellationToken);
                 return new CubeReply(response, guarded, stopwatch);
             }
 

@@ -24,8 +24,8 @@ internal sealed class TimeoutReadStream : Stream
         Stream inner,
         IDisposable owner,
         TimeSpan timeout,
-        CancellationToken callerToken,
-        RequestContext context)
+        RequestContext context,
+        CancellationToken callerToken)
     {
         _inner = inner;
         _owner = owner;
@@ -66,10 +66,7 @@ internal sealed class TimeoutReadStream : Stream
         }
         catch (Exception e) when (e is not CubeException)
         {
-            if (_callerToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException(_callerToken);
-            }
+            _callerToken.ThrowIfCancellationRequested();
 
             if (_readTimeout.IsCancellationRequested)
             {

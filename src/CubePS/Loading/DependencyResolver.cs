@@ -3,7 +3,7 @@ using System.IO;
 using System.Reflection;
 using System.Runtime.InteropServices;
 
-namespace CubePS.Module;
+namespace CubePS.Loading;
 
 /// <summary>
 /// Answers .NET Framework's requests for the module's dependencies from the module's

@@ -5,7 +5,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using CubePS.Sessions;
 
-namespace CubePS.Module;
+namespace CubePS.Loading;
 
 /// <summary>
 /// Runs when the module is imported and removed. On Windows PowerShell 5.1 it installs the
