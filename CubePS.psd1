@@ -1,15 +1,20 @@
 @{
     # The one place the version lives: build.ps1 reads it for the assemblies and the package.
     ModuleVersion        = '0.1.0'
-    RootModule           = 'CubePS.dll'
+    # A script root module checks the runtime first (see DotNetFrameworkVersion and
+    # PowerShellVersion below, which PowerShell itself does not enforce), then imports CubePS.dll.
+    RootModule           = 'CubePS.psm1'
     GUID                 = 'a11bb065-5633-4b33-8308-4f896defab9d'
     Author               = 'CubePS contributors'
     CompanyName          = 'CubePS contributors'
     Copyright            = '(c) 2026 CubePS contributors. MIT License.'
     Description          = 'Customer data from the Cube CRM (by Headshed) as PowerShell objects: Connect-Cube and Get-CubeCustomer, with paging, retries, one column set per call for Export-Csv, and unattended use through CUBE_* environment variables.'
     CompatiblePSEditions = @('Desktop', 'Core')
+    # Windows PowerShell 5.1, or PowerShell 7.4 and later: the root module refuses 7.0 to 7.3,
+    # whose .NET is older than 8.
     PowerShellVersion    = '5.1'
-    # A netstandard2.0 module needs .NET Framework 4.7.2 or later under Windows PowerShell.
+    # A netstandard2.0 module needs .NET Framework 4.7.2 or later under Windows PowerShell; the
+    # root module reads the installed release and refuses older ones.
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess     = @('CubePS.Format.ps1xml')
     CmdletsToExport      = @('Connect-Cube', 'Disconnect-Cube', 'Get-CubeConnection', 'Get-CubeCustomer')

@@ -40,10 +40,15 @@ $Out = Join-Path $Root 'out'
 $ModuleOut = Join-Path $Out $ModuleName
 $SimulatorOut = Join-Path $Out 'simulator'
 $ResultsOut = Join-Path $Out 'test-results'
+Import-Module (Join-Path $Root '.build/BuildTools.psm1') -Force
 
-# The dlls the module ships, and nothing else: the module's own two, and the netstandard2.0
-# closure of System.Text.Json that Windows PowerShell 5.1 loads from dependencies/.
+# The files the module ships, and nothing else: the root module and the module's own two dlls, and
+# in the dependency folder the netstandard2.0 closure of System.Text.Json, which Windows
+# PowerShell 5.1 loads through the module's resolver. The folder's name lives in
+# src/Directory.Build.props (CubePS.dll reads it from its own metadata).
 $ModuleAssemblies = @('CubePS.dll', 'CubePS.Client.dll')
+$DependencyFolder = ([xml](Get-Content -Raw -LiteralPath (Join-Path $Root 'src/Directory.Build.props'))).Project.PropertyGroup.CubeDependencyFolder
+if (-not $DependencyFolder) { throw 'src/Directory.Build.props does not name CubeDependencyFolder.' }
 $DependencyAssemblies = @(
     'Microsoft.Bcl.AsyncInterfaces.dll'
     'System.Buffers.dll'
@@ -64,23 +69,10 @@ function Invoke-Native {
     }
 }
 
-function Get-PwshCommand {
-    # The PowerShell running this script, as a command line for a fresh process. Under the dotnet
-    # tool that is 'dotnet <path>/pwsh.dll'.
-    $process = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
-        return @($process, (Join-Path $PSHOME 'pwsh.dll'))
-    }
-    return @($process)
-}
-
 function Invoke-Pwsh {
     # Runs a script file in a fresh pwsh process; returns its exit code.
-    param([Parameter(Mandatory)][string] $File, [string[]] $ArgumentList = @())
-    $pwsh = Get-PwshCommand
-    $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $File) + $ArgumentList
-    & $pwsh[0] @arguments | Out-Host
-    return $LASTEXITCODE
+    param([Parameter(Mandatory)][string] $File, [string[]] $ArgumentList = @(), [System.Collections.IDictionary] $Environment = @{})
+    return Invoke-PwshProcess -ArgumentList (@('-File', $File) + $ArgumentList) -Environment $Environment
 }
 
 function Get-PesterManifest {
@@ -109,8 +101,13 @@ function Invoke-Build {
     Write-Host "Building $ModuleName $Version ($Configuration)"
     $publish = Join-Path $Out 'publish'
     if (Test-Path -LiteralPath $publish) { Remove-Item -LiteralPath $publish -Recurse -Force }
-    Invoke-Native dotnet @('publish', (Join-Path $Root 'src/CubePS/CubePS.csproj'), '--configuration', $Configuration,
+    $project = Join-Path $Root 'src/CubePS/CubePS.csproj'
+    Invoke-Native dotnet @('publish', $project, '--framework', 'netstandard2.0', '--configuration', $Configuration,
         '--output', $publish, "-p:Version=$Version", '--nologo', '--verbosity', 'quiet')
+    # Compile only: the same sources against .NET Framework 4.7.2's reference assemblies, so that
+    # an API Windows PowerShell 5.1 lacks fails here, not on a user's machine. Nothing of it ships.
+    Invoke-Native dotnet @('build', $project, '--framework', 'net472', '--configuration', $Configuration,
+        "-p:Version=$Version", '--nologo', '--verbosity', 'quiet')
     Invoke-Native dotnet @('build', (Join-Path $Root 'tests/CubeSimulator/CubeSimulator.csproj'), '--configuration', $Configuration,
         '--output', $SimulatorOut, '--nologo', '--verbosity', 'quiet')
 
@@ -122,15 +119,16 @@ function Invoke-Build {
     if ($missing) { throw "The build did not make these shipped dlls: $($missing -join ', ')." }
 
     if (Test-Path -LiteralPath $ModuleOut) { Remove-Item -LiteralPath $ModuleOut -Recurse -Force }
-    $null = New-Item -ItemType Directory -Path $ModuleOut, (Join-Path $ModuleOut 'dependencies'), (Join-Path $ModuleOut 'en-US')
+    $null = New-Item -ItemType Directory -Path $ModuleOut, (Join-Path $ModuleOut $DependencyFolder), (Join-Path $ModuleOut 'en-US')
     Copy-Item -LiteralPath $ManifestPath -Destination $ModuleOut
     Copy-Item -LiteralPath (Join-Path $Root 'LICENSE') -Destination $ModuleOut
-    Copy-Item -LiteralPath (Join-Path $Root 'src/CubePS/CubePS.Format.ps1xml') -Destination $ModuleOut
+    Copy-Item -LiteralPath (Join-Path $Root "src/$ModuleName/$ModuleName.psm1") -Destination $ModuleOut
+    Copy-Item -LiteralPath (Join-Path $Root "src/$ModuleName/$ModuleName.Format.ps1xml") -Destination $ModuleOut
     foreach ($dll in $ModuleAssemblies) {
         Copy-Item -LiteralPath (Join-Path $publish $dll) -Destination $ModuleOut
     }
     foreach ($dll in $DependencyAssemblies) {
-        Copy-Item -LiteralPath (Join-Path $publish $dll) -Destination (Join-Path $ModuleOut 'dependencies')
+        Copy-Item -LiteralPath (Join-Path $publish $dll) -Destination (Join-Path $ModuleOut $DependencyFolder)
     }
 
     # Help: MAML built from the Markdown sources and the cmdlets' own metadata, in a fresh pwsh.
@@ -142,28 +140,15 @@ function Invoke-Build {
     Write-Host "Module: $ModuleOut"
 }
 
-function Invoke-WithIsolatedHome {
-    # Runs a script in a fresh pwsh whose home folders are a new temporary directory.
-    param([string] $File, [string[]] $ArgumentList)
-    $isolated = Join-Path ([IO.Path]::GetTempPath()) ("cubeps-home-" + [guid]::NewGuid().ToString('N'))
-    $saved = @{}
-    $variables = @{ HOME = $isolated; USERPROFILE = $isolated; XDG_DATA_HOME = "$isolated/.local/share"; XDG_CONFIG_HOME = "$isolated/.config"; XDG_CACHE_HOME = "$isolated/.cache"; LOCALAPPDATA = "$isolated/AppData/Local"; APPDATA = "$isolated/AppData/Roaming" }
-    # .NET reports a special folder only when it exists (else PSResourceGet writes into the current folder).
-    $null = New-Item -ItemType Directory -Force -Path (@($isolated) + @($variables.Values | Where-Object { $_ -ne $isolated }))
-    try {
-        foreach ($name in $variables.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $variables[$name]) }
-        return Invoke-Pwsh -File $File -ArgumentList $ArgumentList
-    }
-    finally {
-        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
-        Remove-Item -LiteralPath $isolated -Recurse -Force -ErrorAction SilentlyContinue
-    }
-}
-
 function Invoke-Package {
     $package = Join-Path $Out "$ModuleName.$Version.nupkg"
     if (Test-Path -LiteralPath $package) { Remove-Item -LiteralPath $package }
-    $exitCode = Invoke-WithIsolatedHome -File (Join-Path $Root '.build/Publish-CubePackage.ps1') -ArgumentList @('-ModulePath', $ModuleOut, '-OutputDirectory', $Out)
+    # In a pwsh with a home of its own, so the user's PSResourceGet settings are never touched.
+    $isolated = Join-Path ([IO.Path]::GetTempPath()) ("cubeps-home-" + [guid]::NewGuid().ToString('N'))
+    try {
+        $exitCode = Invoke-Pwsh -File (Join-Path $Root '.build/Publish-CubePackage.ps1') -ArgumentList @('-ModulePath', $ModuleOut, '-OutputDirectory', $Out) -Environment (New-IsolatedHome $isolated)
+    }
+    finally { Remove-Item -LiteralPath $isolated -Recurse -Force -ErrorAction SilentlyContinue }
     if ($exitCode -ne 0 -or -not (Test-Path -LiteralPath $package)) { throw "Publish-PSResource did not make $package." }
     Write-Host "Package: $package"
 }

@@ -162,6 +162,9 @@ public sealed class Connection : IDisposable
     /// <summary>The Authorization header value sent with every request.</summary>
     internal string AuthorizationHeader => _authorizationHeader;
 
+    /// <summary>Why this connection could not ask for the TLS versions it needs, when it could not; said in TLS errors.</summary>
+    internal string? TlsLimitation { get; private set; }
+
     /// <summary>Who the connection acts as, in words fit for a message.</summary>
     internal string Identity => AuthenticationKind == CubeAuthenticationKind.Token ? "the token" : "user " + UserName;
 
@@ -198,7 +201,17 @@ public sealed class Connection : IDisposable
         {
             if (_client is null)
             {
-                var handler = _handlerFactory?.Invoke() ?? HttpHandlerFactory.Create(Proxy, _proxyCredential, SkipCertificateCheck, MaximumConnectionsPerServer);
+                HttpMessageHandler handler;
+                if (_handlerFactory is not null)
+                {
+                    handler = _handlerFactory();
+                }
+                else
+                {
+                    handler = HttpHandlerFactory.Create(Proxy, _proxyCredential, SkipCertificateCheck, MaximumConnectionsPerServer, out var tlsLimitation);
+                    TlsLimitation = tlsLimitation;
+                }
+
                 _client = new HttpClient(handler, disposeHandler: true)
                 {
                     // Timeouts are per request and per read of the body, enforced by RequestSender.

@@ -257,21 +257,3 @@ public class PagePredictorTests
     public void Other_links_are_not_predicted(string next, long? count) =>
         Assert.Null(PagePredictor.TryCreate(new Uri(next), 10, count));
 }
-
-public class DependencyResolverTests
-{
-    private static AssemblyName Name(string text) => new(text);
-
-    [Theory]
-    [InlineData("System.Text.Json, Version=8.0.0.0, Culture=neutral, PublicKeyToken=cc7b13ffcd2ddd51", true)]
-    [InlineData("System.Text.Json, Version=6.0.0.0, Culture=neutral, PublicKeyToken=cc7b13ffcd2ddd51", true)]
-    [InlineData("System.Text.Json", true)]
-    [InlineData("System.Text.Json, Version=9.0.0.0, Culture=neutral, PublicKeyToken=cc7b13ffcd2ddd51", false)]
-    [InlineData("System.Text.Json, Version=8.0.0.0, Culture=neutral, PublicKeyToken=b03f5f7f11d50a3a", false)]
-    [InlineData("System.Memory, Version=4.0.1.2, Culture=neutral, PublicKeyToken=cc7b13ffcd2ddd51", false)]
-    public void The_shipped_copy_stands_in_for_the_same_assembly_at_its_version_or_older(string requested, bool satisfied)
-    {
-        var available = Name("System.Text.Json, Version=8.0.0.0, Culture=neutral, PublicKeyToken=cc7b13ffcd2ddd51");
-        Assert.Equal(satisfied, DependencyResolver.IsSatisfiedBy(Name(requested), available));
-    }
-}

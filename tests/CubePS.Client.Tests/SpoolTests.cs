@@ -111,6 +111,29 @@ public class SpoolTests
     }
 
     [Fact]
+    public void The_spill_file_is_gone_from_its_folder_once_closed_and_on_Unix_while_it_is_open()
+    {
+        var temp = Directory.CreateTempSubdirectory("cubeps-spill-file").FullName;
+        try
+        {
+            using (var file = SpillFile.Open(temp))
+            {
+                file.Write(new byte[4096]);
+                Assert.Equal(4096, file.Length);
+
+                // Windows cannot unlink an open file; DeleteOnClose removes it when it is closed.
+                Assert.Equal(OperatingSystem.IsWindows() ? 1 : 0, Directory.GetFiles(temp).Length);
+            }
+
+            Assert.Empty(Directory.GetFiles(temp));
+        }
+        finally
+        {
+            Directory.Delete(temp, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_temporary_folder_that_cannot_be_written_is_CubeTemporaryStorageFailed()
     {
         var missing = Path.Combine(Path.GetTempPath(), "cubeps-missing-" + Guid.NewGuid().ToString("N"));

@@ -28,7 +28,7 @@ param(
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 Import-Module (Join-Path $PSScriptRoot '../CubeSimulator/CubeSimulator.psm1') -Force
-Import-Module (Join-Path $PSScriptRoot '../pester/TestHelpers.psm1') -Force
+Import-Module (Join-Path $PSScriptRoot '../../.build/BuildTools.psm1') -Force
 $null = New-Item -ItemType Directory -Force -Path $OutputDirectory
 # The case processes start elsewhere: give them full paths.
 $ModulePath = (Resolve-Path -LiteralPath $ModulePath).Path

@@ -130,6 +130,33 @@ Describe 'Connecting' {
             }
             Get-CubeConnection | Should -Not -BeNullOrEmpty
         }
+
+        It 'keeps this runspace''s connection when another runspace removes the module' {
+            $mine = Connect-Cube -BaseUri $sim.BaseUri -Token (Get-SimulatorToken) -PassThru
+            # Were this session's default closed, the commands would fall back to these variables:
+            # another tenant, read without a word.
+            $env:CUBE_BASE_URI = 'http://127.0.0.1:9/'
+            $env:CUBE_TOKEN = 'another-tenants-token'
+            try {
+                $modulePath = Get-CubeModulePath
+                $baseUri = $sim.BaseUri
+                $token = $sim.Token
+                $removed = 1, 2 | ForEach-Object -Parallel {
+                    Import-Module $using:modulePath
+                    Connect-Cube -BaseUri $using:baseUri -Token (ConvertTo-SecureString $using:token -AsPlainText -Force)
+                    Remove-Module CubePS
+                    $null -eq (Get-Module CubePS)
+                }
+                $removed | Should -Be @($true, $true)
+                $current = Get-CubeConnection
+                [object]::ReferenceEquals($current, $mine) | Should -BeTrue
+                $current.Source | Should -Be 'Connect-Cube'
+                @(Get-CubeCustomer -AssignmentId 12).Count | Should -Be 4
+            }
+            finally {
+                Clear-CubeEnvironment
+            }
+        }
     }
 
     Describe 'Unattended use: CUBE_* environment variables' {
@@ -177,11 +204,10 @@ Describe 'Connecting' {
         }
 
         It 'never prompts: a non-interactive run without configuration ends with the error' {
-            $pwsh = Get-PwshCommandLine
             $script = "Import-Module '$(Get-CubeModulePath)'; try { Get-CubeCustomer -AssignmentId 9 } catch { `$_.FullyQualifiedErrorId; exit 3 }"
-            $output = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script
-            $LASTEXITCODE | Should -Be 3
-            $output | Should -Be 'CubeNotConnected,CubePS.Commands.GetCubeCustomerCommand'
+            $run = Invoke-PwshProcess -ArgumentList '-Command', $script -CaptureOutput
+            $run.ExitCode | Should -Be 3
+            $run.Output | Should -Be 'CubeNotConnected,CubePS.Commands.GetCubeCustomerCommand'
         }
     }
 }

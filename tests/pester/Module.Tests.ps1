@@ -10,19 +10,6 @@ BeforeAll {
     $script:commands = @(Get-Command -Module CubePS)
     $script:sim = Get-CubeSimulator
     Connect-CubeSimulator
-
-    function Get-AssemblyReferences([string] $Path) {
-        # The assemblies a dll asks for, read from its metadata without loading it.
-        $stream = [IO.File]::OpenRead($Path)
-        try {
-            $reader = [System.Reflection.PortableExecutable.PEReader]::new($stream)
-            $metadata = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($reader)
-            foreach ($handle in $metadata.AssemblyReferences) {
-                $metadata.GetAssemblyReference($handle).GetAssemblyName()
-            }
-        }
-        finally { $stream.Dispose() }
-    }
 }
 
 AfterAll {
@@ -42,9 +29,11 @@ Describe 'Manifest' {
         $manifest[$Key] | Should -Not -BeNullOrEmpty
     }
 
-    It 'runs on Windows PowerShell 5.1 and PowerShell 7' {
+    It 'declares Windows PowerShell 5.1 on .NET Framework 4.7.2 and PowerShell 7 (the root module enforces both)' {
         $manifest.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
         $manifest.PowerShellVersion | Should -Be '5.1'
+        $manifest.DotNetFrameworkVersion | Should -Be '4.7.2'
+        $manifest.RootModule | Should -Be 'CubePS.psm1'
     }
 
     It 'exports its cmdlets by name and nothing else' {
@@ -72,6 +61,20 @@ Describe 'Manifest' {
         $version = [version]$manifest.ModuleVersion
         foreach ($dll in 'CubePS.dll', 'CubePS.Client.dll') {
             [Reflection.AssemblyName]::GetAssemblyName((Join-Path $modulePath $dll)).Version | Should -Be ([version]::new($version.Major, $version.Minor, $version.Build, 0))
+        }
+    }
+}
+
+Describe 'Error categories' {
+    It 'maps every category the client uses to the PowerShell ErrorCategory of the same name' {
+        $clientCategory = [CubePS.Connection].Assembly.GetType('CubePS.Errors.CubeErrorCategory', $true)
+        $toErrorCategory = [CubePS.Commands.CubeCmdlet].Assembly.GetType('CubePS.Streams.ErrorRecords', $true).GetMethod('ToErrorCategory')
+        $names = [Enum]::GetNames($clientCategory)
+        $names.Count | Should -BeGreaterThan 10
+        foreach ($name in $names) {
+            $mapped = $toErrorCategory.Invoke($null, @([Enum]::Parse($clientCategory, $name)))
+            $mapped | Should -BeOfType [System.Management.Automation.ErrorCategory]
+            "$mapped" | Should -BeExactly $name
         }
     }
 }
@@ -113,14 +116,18 @@ Describe 'Gallery rules' {
     }
 }
 
-Describe 'Windows PowerShell 5.1 dependencies' {
+Describe 'Windows PowerShell 5.1 and PowerShell 7.4, checked without running them' {
     BeforeAll {
-        $script:dependencyFolder = Join-Path $modulePath 'dependencies'
+        $script:dependencyFolderName = ([xml](Get-Content -Raw (Join-Path $PSScriptRoot '../../src/Directory.Build.props'))).Project.PropertyGroup.CubeDependencyFolder
+        $script:dependencyFolder = Join-Path $modulePath $dependencyFolderName
         $script:shipped = @{}
         foreach ($dll in Get-ChildItem $dependencyFolder -Filter *.dll) { $shipped[[IO.Path]::GetFileNameWithoutExtension($dll.Name)] = [Reflection.AssemblyName]::GetAssemblyName($dll.FullName) }
+        $script:allDlls = @(Get-ChildItem $modulePath -Recurse -Filter *.dll)
     }
 
-    It 'ships System.Text.Json 8.0 with its netstandard2.0 dependency closure' {
+    It 'ships System.Text.Json 8.0 with its netstandard2.0 dependency closure in the folder CubePS.dll names' {
+        $metadata = [CubePS.Commands.CubeCmdlet].Assembly.GetCustomAttributes([Reflection.AssemblyMetadataAttribute], $false) | Where-Object Key -eq 'CubePS.DependencyFolder'
+        $metadata.Value | Should -Be $dependencyFolderName
         $shipped['System.Text.Json'].Version.Major | Should -Be 8
         foreach ($name in 'Microsoft.Bcl.AsyncInterfaces', 'System.Buffers', 'System.Memory', 'System.Numerics.Vectors', 'System.Runtime.CompilerServices.Unsafe', 'System.Text.Encodings.Web', 'System.Threading.Tasks.Extensions') {
             $shipped.Keys | Should -Contain $name
@@ -130,7 +137,7 @@ Describe 'Windows PowerShell 5.1 dependencies' {
     It 'satisfies every reference between the shipped dlls, as the module''s resolver would' {
         $dlls = @(Get-ChildItem $dependencyFolder -Filter *.dll) + (Get-Item (Join-Path $modulePath 'CubePS.Client.dll'))
         foreach ($dll in $dlls) {
-            foreach ($reference in Get-AssemblyReferences $dll.FullName) {
+            foreach ($reference in Get-AssemblyReference $dll.FullName) {
                 if ($shipped.ContainsKey($reference.Name)) {
                     $shipped[$reference.Name].Version | Should -BeGreaterOrEqual $reference.Version -Because "$($dll.Name) asks for $($reference.FullName)"
                 }
@@ -141,8 +148,61 @@ Describe 'Windows PowerShell 5.1 dependencies' {
         }
     }
 
-    It 'keeps System.Text.Json out of the assembly with the module initializer' {
-        (Get-AssemblyReferences (Join-Path $modulePath 'CubePS.dll')).Name | Should -Not -Contain 'System.Text.Json'
+    It 'keeps CubePS.dll, where the resolver lives, free of every assembly the resolver hands out' {
+        # On .NET Framework the resolver is compiled the first time it runs; were CubePS.dll to
+        # reference System.Memory, say, that would ask the resolver for System.Memory again.
+        (Get-AssemblyReference (Join-Path $modulePath 'CubePS.dll')).Name | Sort-Object | Should -Be @('CubePS.Client', 'netstandard', 'System.Management.Automation')
+    }
+
+    It 'ships only dlls for netstandard2.0 or a .NET Framework no newer than 4.7.2: <Name>' -ForEach @(
+        Get-ChildItem (Get-CubeModulePath) -Recurse -Filter *.dll | ForEach-Object { @{ Name = $_.Name; Path = $_.FullName } }
+    ) {
+        $target = Get-TargetFramework $Path
+        $references = @(Get-AssemblyReference $Path)
+        if ($target) {
+            $name, $version = $target -split ',Version=v'
+            if ($name -eq '.NETStandard') { [version]$version | Should -BeLessOrEqual ([version]'2.0') }
+            elseif ($name -eq '.NETFramework') { [version]$version | Should -BeLessOrEqual ([version]'4.7.2') }
+            else { throw "$Name targets $target." }
+        }
+        else {
+            # Older packages carry no TargetFrameworkAttribute: what they reference tells.
+            $standard = $references | Where-Object Name -eq 'netstandard'
+            $standard | Should -Not -BeNullOrEmpty -Because "$Name has no target framework attribute and does not reference netstandard"
+            $standard.Version | Should -BeLessOrEqual ([version]'2.0.0.0')
+        }
+        $references.Name | Should -Not -Contain 'System.Runtime' -Because "$Name would be a .NET (Core) build"
+    }
+
+    It 'never changes the process-wide TLS setting (ServicePointManager.SecurityProtocol is only read)' {
+        foreach ($dll in 'CubePS.dll', 'CubePS.Client.dll') {
+            $members = @(Get-MemberReferenceName (Join-Path $modulePath $dll))
+            $members | Should -Not -Contain 'ServicePointManager.set_SecurityProtocol'
+            if ($dll -eq 'CubePS.Client.dll') { $members | Should -Contain 'ServicePointManager.get_SecurityProtocol' }
+        }
+    }
+
+    It 'refuses an unsupported runtime at import with one clear error: <Case>' -ForEach @(
+        @{ Case = 'Windows PowerShell on .NET Framework 4.7.1'; Edition = 'Desktop'; PS = '5.1'; Runtime = '4.0.30319.42000'; Release = 461310; Needs = '4.7.2' }
+        @{ Case = 'Windows PowerShell without .NET Framework 4.5'; Edition = 'Desktop'; PS = '5.1'; Runtime = '4.0.30319.42000'; Release = $null; Needs = '4.7.2' }
+        @{ Case = 'PowerShell 7.0 on .NET Core 3.1'; Edition = 'Core'; PS = '7.0.13'; Runtime = '3.1.32'; Release = $null; Needs = '7.4' }
+        @{ Case = 'PowerShell 7.3 on .NET 7'; Edition = 'Core'; PS = '7.3.12'; Runtime = '7.0.20'; Release = $null; Needs = '7.4' }
+    ) {
+        $problem = & $module { param($e, $p, $r, $f) Get-CubeRuntimeProblem -Edition $e -PowerShellVersion $p -RuntimeVersion $r -FrameworkRelease $f } $Edition $PS $Runtime $Release
+        $problem | Should -Match ([regex]::Escape($Needs))
+    }
+
+    It 'accepts a supported runtime: <Case>' -ForEach @(
+        @{ Case = 'Windows PowerShell on .NET Framework 4.7.2 (first release)'; Edition = 'Desktop'; PS = '5.1'; Runtime = '4.0.30319.42000'; Release = 461808 }
+        @{ Case = 'Windows PowerShell on .NET Framework 4.8.1'; Edition = 'Desktop'; PS = '5.1'; Runtime = '4.0.30319.42000'; Release = 533320 }
+        @{ Case = 'PowerShell 7.4 on .NET 8'; Edition = 'Core'; PS = '7.4.6'; Runtime = '8.0.11'; Release = $null }
+        @{ Case = 'this PowerShell'; Edition = $PSEdition; PS = "$($PSVersionTable.PSVersion)"; Runtime = "$([Environment]::Version)"; Release = $null }
+    ) {
+        & $module { param($e, $p, $r, $f) Get-CubeRuntimeProblem -Edition $e -PowerShellVersion $p -RuntimeVersion $r -FrameworkRelease $f } $Edition $PS $Runtime $Release | Should -BeNullOrEmpty
+    }
+
+    It 'keeps its runtime check private' {
+        Get-Command -Module CubePS -Name Get-CubeRuntimeProblem -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 }
 

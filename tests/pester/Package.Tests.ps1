@@ -13,26 +13,9 @@ BeforeAll {
         # A fresh pwsh whose home folders (and so PSResourceGet's settings and the CurrentUser
         # module folder) are $HomeDirectory; returns its output lines.
         param([string] $HomeDirectory, [string] $Command)
-        $pwsh = Get-PwshCommandLine
-        $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
-        foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $Command)) { $start.ArgumentList.Add($argument) }
-        $environment = @{
-            HOME = $HomeDirectory; USERPROFILE = $HomeDirectory
-            XDG_DATA_HOME = "$HomeDirectory/.local/share"; XDG_CONFIG_HOME = "$HomeDirectory/.config"; XDG_CACHE_HOME = "$HomeDirectory/.cache"
-            LOCALAPPDATA = "$HomeDirectory/AppData/Local"; APPDATA = "$HomeDirectory/AppData/Roaming"
-            PSModulePath = ''
-        }
-        foreach ($name in $environment.Keys) { $start.Environment[$name] = $environment[$name] }
-        # .NET reports a special folder only when it exists (else PSResourceGet writes into the current folder).
-        $null = New-Item -ItemType Directory -Force -Path @($environment.Values | Where-Object { $_ })
-        $start.RedirectStandardOutput = $true
-        $start.RedirectStandardError = $true
-        $process = [Diagnostics.Process]::Start($start)
-        $stdout = $process.StandardOutput.ReadToEndAsync()
-        $stderr = $process.StandardError.ReadToEndAsync()
-        $process.WaitForExit()
-        if ($process.ExitCode -ne 0) { throw "pwsh failed ($($process.ExitCode)): $($stdout.Result) $($stderr.Result)" }
-        return @($stdout.Result -split "`r?`n" | Where-Object { $_ })
+        $run = Invoke-PwshProcess -ArgumentList @('-Command', $Command) -Environment (New-IsolatedHome $HomeDirectory) -CaptureOutput
+        if ($run.ExitCode -ne 0) { throw "pwsh failed ($($run.ExitCode)): $($run.Output) $($run.Error)" }
+        return $run.Output
     }
 }
 

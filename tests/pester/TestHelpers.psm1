@@ -4,21 +4,14 @@
 $script:Root = Resolve-Path (Join-Path $PSScriptRoot '../..')
 $script:Simulator = $null
 Import-Module (Join-Path $PSScriptRoot '../CubeSimulator/CubeSimulator.psm1') -Force
+# Get-PwshCommandLine, New-IsolatedHome and Invoke-PwshProcess, shared with build.ps1.
+Import-Module (Join-Path $PSScriptRoot '../../.build/BuildTools.psm1') -Force -Global
 
 function Get-SimulatorPath { Join-Path $script:Root 'out/simulator/CubeSimulator.dll' }
 
 function Get-CubeModulePath {
     if ($env:CUBEPS_TEST_MODULE) { return $env:CUBEPS_TEST_MODULE }
     return (Join-Path $script:Root 'out/CubePS')
-}
-
-function Get-PwshCommandLine {
-    # The running PowerShell as a command line for a fresh process ('dotnet pwsh.dll' under the dotnet tool).
-    $process = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
-        return , @($process, (Join-Path $PSHOME 'pwsh.dll'))
-    }
-    return , @($process)
 }
 
 function Get-CubeSimulator {
@@ -82,6 +75,58 @@ function Clear-CubeEnvironment {
     <# Removes every CUBE_* variable, so a test starts with no unattended configuration. #>
     foreach ($name in 'CUBE_BASE_URI', 'CUBE_ACCOUNT', 'CUBE_TOKEN', 'CUBE_USERNAME', 'CUBE_PASSWORD', 'CUBE_SPOOL_MEMORY_MB') {
         Remove-Item "env:$name" -ErrorAction SilentlyContinue
+    }
+}
+
+function Use-Metadata {
+    # Runs $Action with a MetadataReader over the dll at $Path, without loading the dll.
+    param([string] $Path, [scriptblock] $Action)
+    $stream = [IO.File]::OpenRead($Path)
+    try {
+        $reader = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+        & $Action ([System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($reader))
+    }
+    finally { $stream.Dispose() }
+}
+
+function Get-AssemblyReference {
+    <# The assemblies a dll asks for, read from its metadata. #>
+    param([string] $Path)
+    Use-Metadata $Path { param($metadata) foreach ($handle in $metadata.AssemblyReferences) { $metadata.GetAssemblyReference($handle).GetAssemblyName() } }
+}
+
+function Get-TargetFramework {
+    <# The dll's TargetFrameworkAttribute ('.NETStandard,Version=v2.0'), or nothing when it has none. #>
+    param([string] $Path)
+    Use-Metadata $Path {
+        param($metadata)
+        foreach ($handle in $metadata.GetAssemblyDefinition().GetCustomAttributes()) {
+            $attribute = $metadata.GetCustomAttribute($handle)
+            if ($attribute.Constructor.Kind -ne 'MemberReference') { continue }
+            $constructor = $metadata.GetMemberReference([System.Reflection.Metadata.MemberReferenceHandle]$attribute.Constructor)
+            if ($constructor.Parent.Kind -ne 'TypeReference') { continue }
+            $type = $metadata.GetTypeReference([System.Reflection.Metadata.TypeReferenceHandle]$constructor.Parent)
+            if ($metadata.GetString($type.Name) -eq 'TargetFrameworkAttribute') {
+                $blob = $metadata.GetBlobReader($attribute.Value)
+                $null = $blob.ReadUInt16()
+                $blob.ReadSerializedString()
+            }
+        }
+    }
+}
+
+function Get-MemberReferenceName {
+    <# 'Type.Member' for every member of another assembly that a dll calls or reads. #>
+    param([string] $Path)
+    Use-Metadata $Path {
+        param($metadata)
+        foreach ($handle in $metadata.MemberReferences) {
+            $member = $metadata.GetMemberReference($handle)
+            if ($member.Parent.Kind -eq 'TypeReference') {
+                $type = $metadata.GetTypeReference([System.Reflection.Metadata.TypeReferenceHandle]$member.Parent)
+                '{0}.{1}' -f $metadata.GetString($type.Name), $metadata.GetString($member.Name)
+            }
+        }
     }
 }
 

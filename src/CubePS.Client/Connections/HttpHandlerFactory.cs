@@ -9,8 +9,12 @@ namespace CubePS.Connections;
 /// <summary>The HTTP handler of a connection: redirects, decompression, TLS, proxy and certificate checks.</summary>
 internal static class HttpHandlerFactory
 {
-    public static HttpMessageHandler Create(Uri? proxy, NetworkCredential? proxyCredential, bool skipCertificateCheck, int maximumConnectionsPerServer)
+    public static bool IsNetFramework { get; } = RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal);
+
+    /// <param name="tlsLimitation">Set when the TLS versions this connection needs could not be asked for; said in TLS errors.</param>
+    public static HttpMessageHandler Create(Uri? proxy, NetworkCredential? proxyCredential, bool skipCertificateCheck, int maximumConnectionsPerServer, out string? tlsLimitation)
     {
+        tlsLimitation = null;
         var handler = new HttpClientHandler
         {
             // Redirects are followed by RequestSender, and only within the connection's origin, so
@@ -21,11 +25,13 @@ internal static class HttpHandlerFactory
         };
 
         TrySet(() => handler.MaxConnectionsPerServer = maximumConnectionsPerServer);
-        if (RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal))
+        var processProtocols = (int)ServicePointManager.SecurityProtocol;
+        if (TlsPolicy.ForHandler(IsNetFramework, processProtocols) is { } wanted
+            && !TrySet(() => handler.SslProtocols = wanted)
+            && !TrySet(() => handler.SslProtocols = TlsPolicy.ForHandler(IsNetFramework, processProtocols, withTls13: false)!.Value))
         {
-            // Windows PowerShell 5.1: ask for TLS 1.2 on this handler instead of changing
-            // ServicePointManager.SecurityProtocol for the whole process.
-            TrySet(() => handler.SslProtocols = SslProtocols.Tls12);
+            tlsLimitation = "This .NET Framework allows only " + ServicePointManager.SecurityProtocol
+                + " and refused to let CubePS ask for TLS 1.2; install .NET Framework 4.8, or enable strong cryptography (SchUseStrongCrypto) for .NET Framework.";
         }
 
         if (proxy is not null)
@@ -42,15 +48,17 @@ internal static class HttpHandlerFactory
         return handler;
     }
 
-    private static void TrySet(Action set)
+    /// <summary>Runs a setter that older .NET Framework builds refuse in one of three ways; false when refused.</summary>
+    private static bool TrySet(Action set)
     {
         try
         {
             set();
+            return true;
         }
-        catch (PlatformNotSupportedException)
+        catch (Exception e) when (e is PlatformNotSupportedException or NotSupportedException or NotImplementedException)
         {
-            // Older .NET Framework builds lack the setting; their default applies.
+            return false;
         }
     }
 }

@@ -4,7 +4,6 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Net.Http;
-using System.Security.Authentication;
 using System.Threading;
 using System.Threading.Tasks;
 using CubePS.Connections;
@@ -115,12 +114,17 @@ internal sealed class RequestSender
         {
             throw context.TimedOut(string.Format(CultureInfo.InvariantCulture, "Cube did not answer within {0} s.", Settings.TimeoutSec));
         }
-        catch (HttpRequestException e) when (FindInner<AuthenticationException>(e) is { } tls)
+        catch (HttpRequestException e) when (TlsFailure.Find(e) is { } tls)
         {
             throw context.Error(
                 CubeErrorIds.CertificateRejected,
                 CubeErrorCategory.SecurityError,
-                string.Format(CultureInfo.InvariantCulture, "The secure connection to {0} failed: {1}", uri.GetLeftPart(UriPartial.Authority), tls.Message),
+                string.Format(
+                    CultureInfo.InvariantCulture,
+                    "The secure connection to {0} failed: {1}{2}",
+                    uri.GetLeftPart(UriPartial.Authority),
+                    tls.Message,
+                    _connection.TlsLimitation is { } limitation ? " " + limitation : string.Empty),
                 e);
         }
         catch (HttpRequestException e)
@@ -171,20 +175,6 @@ internal sealed class RequestSender
         {
             _log.Debug(HeaderText.Describe("Response headers", response.Headers.Concat(response.Content.Headers), Masker));
         }
-    }
-
-    private static T? FindInner<T>(Exception e)
-        where T : Exception
-    {
-        for (Exception? current = e; current is not null; current = current.InnerException)
-        {
-            if (current is T match)
-            {
-                return match;
-            }
-        }
-
-        return null;
     }
 
     private static string InnermostMessage(Exception e)

@@ -1,30 +1,20 @@
-using System;
-using System.IO;
 using System.Management.Automation;
-using System.Reflection;
-using System.Runtime.InteropServices;
 using CubePS.Sessions;
 
 namespace CubePS.Loading;
 
 /// <summary>
-/// Runs when the module is imported and removed. On Windows PowerShell 5.1 it installs the
-/// resolver that hands .NET Framework the module's own copies of System.Text.Json and its
-/// dependencies; PowerShell 7 carries equal or newer copies of those and needs nothing.
+/// Runs when the module is imported into a runspace and when it is removed from one. Import
+/// installs the dependency resolver (counted, so it stays until the last runspace removes the
+/// module); removal closes only the removing runspace's own default connection.
 /// </summary>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
-    public void OnImport()
-    {
-        if (DependencyResolver.IsNeeded)
-        {
-            AppDomain.CurrentDomain.AssemblyResolve += DependencyResolver.Resolve;
-        }
-    }
+    public void OnImport() => DependencyResolver.Install();
 
     public void OnRemove(PSModuleInfo psModuleInfo)
     {
-        AppDomain.CurrentDomain.AssemblyResolve -= DependencyResolver.Resolve;
-        ConnectionRegistry.CloseAll();
+        ConnectionRegistry.CloseCurrent();
+        DependencyResolver.Uninstall();
     }
 }

@@ -5,8 +5,8 @@ namespace CubePS.Sessions;
 
 /// <summary>
 /// The default connection of each runspace, set by Connect-Cube. Keyed by runspace so that two
-/// runspaces never share one by accident; a runspace's entry goes when the runspace closes, and
-/// all go when the module is removed.
+/// runspaces never share one by accident; a runspace's entry goes when the runspace closes, or
+/// when that runspace removes the module (never another runspace's).
 /// </summary>
 internal static class ConnectionRegistry
 {
@@ -57,18 +57,8 @@ internal static class ConnectionRegistry
         return connection;
     }
 
-    /// <summary>Closes every default connection (the module is being removed).</summary>
-    public static void CloseAll()
-    {
-        foreach (var entry in Defaults)
-        {
-            if (Defaults.TryRemove(entry.Key, out var connection))
-            {
-                entry.Key.StateChanged -= OnRunspaceStateChanged;
-                connection.Dispose();
-            }
-        }
-    }
+    /// <summary>Closes this runspace's default connection, if any (the module is being removed from it).</summary>
+    public static void CloseCurrent() => RemoveCurrent()?.Dispose();
 
     private static void OnRunspaceStateChanged(object? sender, RunspaceStateEventArgs e)
     {

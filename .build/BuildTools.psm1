@@ -1,0 +1,69 @@
+# What build.ps1, the tests and the benchmark share: how to start a fresh pwsh, optionally with a
+# home of its own so that nothing it writes (PSResourceGet settings, installed modules) touches the
+# user's.
+
+function Get-PwshCommandLine {
+    <# The running PowerShell as a command line for a fresh process ('dotnet <path>/pwsh.dll' under the dotnet tool). #>
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
+        return , @($process, (Join-Path $PSHOME 'pwsh.dll'))
+    }
+    return , @($process)
+}
+
+function New-IsolatedHome {
+    <#
+    .SYNOPSIS
+        Makes $Directory a home folder and returns the environment variables that point a process at it.
+    #>
+    param([Parameter(Mandatory)][string] $Directory)
+    $environment = [ordered]@{
+        HOME = $Directory; USERPROFILE = $Directory
+        XDG_DATA_HOME = "$Directory/.local/share"; XDG_CONFIG_HOME = "$Directory/.config"; XDG_CACHE_HOME = "$Directory/.cache"
+        LOCALAPPDATA = "$Directory/AppData/Local"; APPDATA = "$Directory/AppData/Roaming"
+        PSModulePath = ''
+    }
+    # .NET reports a special folder only when it exists (else PSResourceGet writes into the current folder).
+    $null = New-Item -ItemType Directory -Force -Path @($environment.Values | Where-Object { $_ })
+    return $environment
+}
+
+function Invoke-PwshProcess {
+    <#
+    .SYNOPSIS
+        Runs pwsh with $ArgumentList (after -NoProfile -NonInteractive) in a fresh process.
+    .OUTPUTS
+        The exit code; with -CaptureOutput an object with ExitCode, Output (lines) and Error.
+        Without it the process writes straight to this console.
+    #>
+    param(
+        [Parameter(Mandatory)][string[]] $ArgumentList,
+        [System.Collections.IDictionary] $Environment = @{},
+        [switch] $CaptureOutput
+    )
+    $pwsh = Get-PwshCommandLine
+    $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
+    foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive') + $ArgumentList) { $start.ArgumentList.Add($argument) }
+    foreach ($name in $Environment.Keys) { $start.Environment[$name] = $Environment[$name] }
+    $start.UseShellExecute = $false
+    $start.RedirectStandardOutput = [bool]$CaptureOutput
+    $start.RedirectStandardError = [bool]$CaptureOutput
+    $process = [Diagnostics.Process]::Start($start)
+    try {
+        if (-not $CaptureOutput) {
+            $process.WaitForExit()
+            return $process.ExitCode
+        }
+        $stdout = $process.StandardOutput.ReadToEndAsync()
+        $stderr = $process.StandardError.ReadToEndAsync()
+        $process.WaitForExit()
+        return [pscustomobject]@{
+            ExitCode = $process.ExitCode
+            Output   = @($stdout.Result -split "`r?`n" | Where-Object { $_ })
+            Error    = $stderr.Result
+        }
+    }
+    finally { $process.Dispose() }
+}
+
+Export-ModuleMember -Function Get-PwshCommandLine, New-IsolatedHome, Invoke-PwshProcess

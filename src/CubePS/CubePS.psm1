@@ -1,0 +1,43 @@
+# CubePS's root module. It checks the runtime before any of the module's netstandard2.0
+# assemblies loads, so that an unsupported one gets one clear error instead of a loader failure,
+# and then imports the cmdlets from CubePS.dll (the manifest's CmdletsToExport exports them).
+
+function Get-CubeRuntimeProblem {
+    <#
+    .SYNOPSIS
+        Why CubePS cannot run here, or $null when it can. Pure, so it is tested with any values.
+    .PARAMETER FrameworkRelease
+        Windows PowerShell: the Release value of HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full ($null when absent).
+    #>
+    param(
+        [Parameter(Mandatory)][ValidateSet('Desktop', 'Core')][string] $Edition,
+        [Parameter(Mandatory)][version] $PowerShellVersion,
+        [Parameter(Mandatory)][version] $RuntimeVersion,
+        [object] $FrameworkRelease
+    )
+    if ($Edition -eq 'Desktop') {
+        # 461808 is .NET Framework 4.7.2, the first that loads netstandard2.0 assemblies without extra facades.
+        if ($null -eq $FrameworkRelease -or [int]$FrameworkRelease -lt 461808) {
+            $found = if ($null -eq $FrameworkRelease) { 'no .NET Framework 4.5 or later' } else { ".NET Framework release $FrameworkRelease (older than 4.7.2)" }
+            return "CubePS needs .NET Framework 4.7.2 or later under Windows PowerShell 5.1; this machine has $found. Install .NET Framework 4.8 (https://dotnet.microsoft.com/download/dotnet-framework), or use PowerShell 7.4 or later."
+        }
+        return $null
+    }
+    if ($RuntimeVersion.Major -lt 8) {
+        return "CubePS needs PowerShell 7.4 or later (on .NET 8 or later); this is PowerShell $PowerShellVersion on .NET $RuntimeVersion, whose System.Text.Json is too old. Install PowerShell 7.4 or later (https://aka.ms/powershell), or use Windows PowerShell 5.1."
+    }
+    return $null
+}
+
+$release = $null
+if ($PSEdition -eq 'Desktop') {
+    $release = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full' -Name Release -ErrorAction SilentlyContinue |
+        Select-Object -ExpandProperty Release
+}
+$problem = Get-CubeRuntimeProblem -Edition $PSEdition -PowerShellVersion $PSVersionTable.PSVersion -RuntimeVersion ([Environment]::Version) -FrameworkRelease $release
+if ($problem) {
+    throw [System.PlatformNotSupportedException]::new($problem)
+}
+
+Import-Module -Name (Join-Path $PSScriptRoot 'CubePS.dll') -ErrorAction Stop
+Export-ModuleMember -Cmdlet * -Function @()
