@@ -5,6 +5,8 @@ using System.Net.Http;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
 using CubePS.Connections;
 using CubePS.Errors;
 
@@ -22,8 +24,12 @@ namespace CubePS;
 /// </remarks>
 public sealed class Connection : IDisposable
 {
-    /// <summary>Requests of one connection that may be under way at once (a cap for prefetching pages).</summary>
-    internal const int MaximumConnectionsPerServer = 8;
+    /// <summary>
+    /// Requests of one connection under way at once, over all the calls and runspaces that share
+    /// it. A request takes a slot before its timeout starts, so waiting for a slot is never
+    /// counted as Cube being slow; pages fetched ahead take only slots nobody else is waiting for.
+    /// </summary>
+    internal const int RequestSlots = 8;
 
     private static readonly string UserAgent = string.Format(
         CultureInfo.InvariantCulture,
@@ -32,10 +38,11 @@ public sealed class Connection : IDisposable
         RuntimeInformation.FrameworkDescription);
 
     private readonly object _clientGate = new();
+    private readonly SemaphoreSlim _slots = new(RequestSlots, RequestSlots);
     private readonly string _authorizationHeader;
     private readonly NetworkCredential? _proxyCredential;
     private readonly Func<HttpMessageHandler>? _handlerFactory;
-    private HttpClient? _client;
+    private SharedClient? _client;
 
     private Connection(ConnectionOptions options, Func<HttpMessageHandler>? handlerFactory)
     {
@@ -68,24 +75,29 @@ public sealed class Connection : IDisposable
             }
 
             AuthenticationKind = CubeAuthenticationKind.Token;
-            secret = RevealNonEmpty(options.Token, "token");
-            if (secret.Trim().Length != secret.Length || HasControlCharacter(secret))
+            secret = SecretText.Reveal(options.Token);
+            if (SecretRules.CheckToken(secret) is { } problem)
             {
-                throw new ArgumentException("The token has spaces or control characters at its ends or inside; copy it again from Cube.", nameof(options));
+                throw new ArgumentException(problem, nameof(options));
             }
 
             _authorizationHeader = "Token " + secret;
         }
         else if (options.UserName is not null && options.Password is not null)
         {
-            if (options.UserName.Trim().Length == 0 || options.UserName.IndexOf(':') >= 0)
+            if (SecretRules.CheckUserName(options.UserName) is { } userProblem)
             {
-                throw new ArgumentException("The user name is empty or contains ':', which HTTP Basic authentication cannot carry.", nameof(options));
+                throw new ArgumentException(userProblem, nameof(options));
             }
 
             AuthenticationKind = CubeAuthenticationKind.Basic;
             UserName = options.UserName;
-            secret = RevealNonEmpty(options.Password, "password");
+            secret = SecretText.Reveal(options.Password);
+            if (SecretRules.CheckPassword(secret) is { } problem)
+            {
+                throw new ArgumentException(problem, nameof(options));
+            }
+
             _authorizationHeader = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(UserName + ":" + secret));
         }
         else
@@ -175,17 +187,29 @@ public sealed class Connection : IDisposable
         AuthenticationKind,
         UserName is null ? string.Empty : ", " + UserName);
 
-    /// <summary>Closes the sockets. Using the connection again opens new ones.</summary>
+    /// <summary>
+    /// Closes the sockets. Requests under way finish on them first; using the connection again
+    /// opens new ones.
+    /// </summary>
     public void Dispose()
     {
-        HttpClient? client;
+        SharedClient? retired;
         lock (_clientGate)
         {
-            client = _client;
+            retired = _client;
             _client = null;
+            if (retired is not null)
+            {
+                retired.IsRetired = true;
+                if (retired.Users > 0)
+                {
+                    // The last request to finish closes it.
+                    retired = null;
+                }
+            }
         }
 
-        client?.Dispose();
+        retired?.Client.Dispose();
     }
 
     /// <summary>Makes a connection, checking the options; the secrets are copied.</summary>
@@ -194,57 +218,109 @@ public sealed class Connection : IDisposable
     /// <summary>A connection that sends its requests through <paramref name="handlerFactory"/> (tests).</summary>
     internal static Connection Create(ConnectionOptions options, Func<HttpMessageHandler> handlerFactory) => new(options, handlerFactory);
 
-    /// <summary>The shared client, made on first use.</summary>
-    internal HttpClient GetHttpClient()
+    /// <summary>True when more than <paramref name="reserve"/> request slots are free now (for fetching ahead).</summary>
+    internal bool HasFreeSlots(int reserve) => _slots.CurrentCount > reserve;
+
+    /// <summary>
+    /// Waits for a request slot and returns it with the shared client, made on first use. The
+    /// lease keeps the client open until it is disposed, even when the connection is closed meanwhile.
+    /// </summary>
+    internal async Task<RequestLease> AcquireRequestAsync(CancellationToken cancellationToken)
     {
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            SharedClient client;
+            lock (_clientGate)
+            {
+                client = _client ??= new SharedClient(CreateClient());
+                client.Users++;
+            }
+
+            return new RequestLease(this, client);
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+    }
+
+    private void Return(SharedClient client)
+    {
+        bool close;
         lock (_clientGate)
         {
-            if (_client is null)
-            {
-                HttpMessageHandler handler;
-                if (_handlerFactory is not null)
-                {
-                    handler = _handlerFactory();
-                }
-                else
-                {
-                    handler = HttpHandlerFactory.Create(Proxy, _proxyCredential, SkipCertificateCheck, MaximumConnectionsPerServer, out var tlsLimitation);
-                    TlsLimitation = tlsLimitation;
-                }
-
-                _client = new HttpClient(handler, disposeHandler: true)
-                {
-                    // Timeouts are per request and per read of the body, enforced by RequestSender.
-                    Timeout = System.Threading.Timeout.InfiniteTimeSpan,
-                };
-                _client.DefaultRequestHeaders.Accept.ParseAdd("application/json");
-                _client.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
-            }
-
-            return _client;
+            client.Users--;
+            close = client.IsRetired && client.Users == 0;
         }
+
+        if (close)
+        {
+            client.Client.Dispose();
+        }
+
+        _slots.Release();
     }
 
-    private static string RevealNonEmpty(System.Security.SecureString secret, string what)
+    private HttpClient CreateClient()
     {
-        if (secret.Length == 0)
+        HttpMessageHandler handler;
+        if (_handlerFactory is not null)
         {
-            throw new ArgumentException("The " + what + " is empty.");
+            handler = _handlerFactory();
+        }
+        else
+        {
+            // Twice the slots: a connection on its way back to the pool never makes a request wait.
+            handler = HttpHandlerFactory.Create(Proxy, _proxyCredential, SkipCertificateCheck, 2 * RequestSlots, out var tlsLimitation);
+            TlsLimitation = tlsLimitation;
         }
 
-        return SecretText.Reveal(secret);
+        var client = new HttpClient(handler, disposeHandler: true)
+        {
+            // Timeouts are per request and per read of the body, enforced by RequestSender.
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        client.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+        client.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
+        return client;
     }
 
-    private static bool HasControlCharacter(string text)
+    /// <summary>One HttpClient and the requests using it.</summary>
+    internal sealed class SharedClient
     {
-        foreach (var c in text)
+        public SharedClient(HttpClient client) => Client = client;
+
+        public HttpClient Client { get; }
+
+        public int Users { get; set; }
+
+        /// <summary>The connection was closed: the client goes when its last user does.</summary>
+        public bool IsRetired { get; set; }
+    }
+
+    /// <summary>A request slot and the client to send with; disposing gives both back.</summary>
+    internal sealed class RequestLease : IDisposable
+    {
+        private readonly Connection _connection;
+        private readonly SharedClient _client;
+        private int _disposed;
+
+        public RequestLease(Connection connection, SharedClient client)
         {
-            if (char.IsControl(c))
-            {
-                return true;
-            }
+            _connection = connection;
+            _client = client;
         }
 
-        return false;
+        public HttpClient Client => _client.Client;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                _connection.Return(_client);
+            }
+        }
     }
 }

@@ -49,4 +49,16 @@ public class CubeException : Exception
 
     /// <summary>How long the server asked us to wait before trying again.</summary>
     internal TimeSpan? RetryAfter { get; set; }
+
+    /// <summary>This error with another message (the same id, category, target, status and reply).</summary>
+    internal CubeException WithMessage(string message) =>
+        new(ErrorId, Category, message, TargetObject, InnerException)
+        {
+            StatusCode = StatusCode,
+            ResponseText = ResponseText,
+            RequestUri = RequestUri,
+            RecommendedAction = RecommendedAction,
+            IsTransient = IsTransient,
+            RetryAfter = RetryAfter,
+        };
 }

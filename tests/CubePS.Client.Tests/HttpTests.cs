@@ -61,14 +61,14 @@ public class HttpTests
     }
 
     [Theory]
-    [InlineData(HttpStatusCode.Unauthorized, "AuthenticationError")]
-    [InlineData(HttpStatusCode.Forbidden, "PermissionDenied")]
-    public async Task Refused_credentials_are_CubeAuthenticationFailed_without_a_retry_or_the_secret(HttpStatusCode status, string category)
+    [InlineData(HttpStatusCode.Unauthorized, "CubeAuthenticationFailed", "AuthenticationError")]
+    [InlineData(HttpStatusCode.Forbidden, "CubeAssignmentForbidden", "PermissionDenied")]
+    public async Task Refused_credentials_or_access_are_named_without_a_retry_or_the_secret(HttpStatusCode status, string errorId, string category)
     {
         var cube = new FakeCube((_, _) => FakeCube.Json($$"""{"detail": "Invalid token {{FakeCube.Token}}."}""", status));
         var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
 
-        Assert.Equal(CubeErrorIds.AuthenticationFailed, error.ErrorId);
+        Assert.Equal(errorId, error.ErrorId);
         Assert.Equal(category, error.Category.ToString());
         Assert.Equal((int)status, error.StatusCode);
         Assert.Single(cube.Requests);
@@ -185,13 +185,18 @@ public class HttpTests
     }
 
     [Fact]
-    public async Task Retry_After_is_capped()
+    public async Task A_Retry_After_longer_than_CubePS_waits_is_CubeRateLimited_at_once_saying_how_long()
     {
         var cube = FailingThen(HttpStatusCode.TooManyRequests, 1, r => r.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromHours(5)));
         var run = new DownloadRun(cube.Connect());
-        using var result = await run.RunAsync(null, 9);
+        var error = await Assert.ThrowsAsync<CubeException>(() => run.RunAsync(null, 9));
 
-        Assert.Equal(RequestSettings.MaximumRetryWait, Assert.Single(run.Waits));
+        Assert.Equal(CubeErrorIds.RateLimited, error.ErrorId);
+        Assert.Equal(CubeErrorCategory.LimitsExceeded, error.Category);
+        Assert.Equal(429, error.StatusCode);
+        Assert.Contains("18,000 s", error.Message);
+        Assert.Empty(run.Waits);
+        Assert.Single(cube.Requests);
     }
 
     [Fact]

@@ -166,8 +166,10 @@ public class PagingTests
         var run = new DownloadRun(cube.Connect());
         using var result = await run.RunAsync(null, 9);
 
+        // The mismatch could be a change during the read: read again; the same result twice is the data's own.
         Assert.Single(result.Rows);
-        Assert.Contains(run.Log.Messages, m => m.StartsWith("WARNING:", StringComparison.Ordinal) && m.Contains("holds 5 customers but sent 1"));
+        Assert.Equal(2, cube.Requests.Count);
+        Assert.Contains(run.Log.Messages, m => m.StartsWith("WARNING:", StringComparison.Ordinal) && m.Contains("Cube announced 5 customers and sent 1 different ones") && m.Contains("Read twice with the same result"));
     }
 
     [Fact]

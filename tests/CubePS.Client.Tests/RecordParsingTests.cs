@@ -13,7 +13,9 @@ public class RecordParsingTests
         var cube = FakeCube.Serving((Route, """
             [{"customer_id": 2488539, "phone_1": "+4799999999", "zip_code": "0150", "org_number": "012345678",
               "updated": "2016-04-07", "rate": 1.10, "huge": 123456789012345678901234, "tiny": 1e-300,
-              "beyond": 1e400, "active": true, "deleted": false, "email": null, "negative": -42}]
+              "beyond": 1e400, "active": true, "deleted": false, "email": null, "negative": -42,
+              "forty": 1234567890123456789012345678901234567890, "fraction31": 0.1234567890123456789012345678901,
+              "small": 0.00000000000000000000000000001234}]
             """));
         using var result = await new DownloadRun(cube.Connect()).RunAsync(null, 9);
 
@@ -24,7 +26,14 @@ public class RecordParsingTests
         Assert.Equal("2016-04-07", Assert.IsType<string>(result.Value(0, "updated")));
         var rate = Assert.IsType<decimal>(result.Value(0, "rate"));
         Assert.Equal("1.10", rate.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal(123456789012345678901234m, Assert.IsType<decimal>(result.Value(0, "huge")));
+        // Integers of any size are exact (BigInteger past Int64, as ConvertFrom-Json gives them).
+        Assert.Equal(System.Numerics.BigInteger.Parse("123456789012345678901234"), Assert.IsType<System.Numerics.BigInteger>(result.Value(0, "huge")));
+        Assert.Equal(System.Numerics.BigInteger.Parse("1234567890123456789012345678901234567890"), Assert.IsType<System.Numerics.BigInteger>(result.Value(0, "forty")));
+
+        // A fraction Decimal cannot hold exactly is a Double, as ConvertFrom-Json gives it: never
+        // rounded further (Decimal would have turned the last one into 0).
+        Assert.Equal(0.1234567890123456789012345678901, Assert.IsType<double>(result.Value(0, "fraction31")));
+        Assert.Equal(0.00000000000000000000000000001234, Assert.IsType<double>(result.Value(0, "small")));
         Assert.Equal(1e-300, Assert.IsType<double>(result.Value(0, "tiny")));
         Assert.Equal("1e400", result.Value(0, "beyond"));
         Assert.Equal(true, result.Value(0, "active"));

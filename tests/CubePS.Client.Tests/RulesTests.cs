@@ -1,3 +1,4 @@
+using System.Text;
 using System.Net;
 using System.Reflection;
 using CubePS.Customers;
@@ -56,6 +57,42 @@ public class SecretMaskerTests
         Assert.Equal("token *** and ***", masker.MaskText("token s3cr3t/+= and " + Uri.EscapeDataString("s3cr3t/+=")));
     }
 
+    [Theory]
+    [InlineData("a%2fb%2bc", "a/b+c")]
+    [InlineData("a%2Fb%2Bc", "a/b+c")]
+    [InlineData("%61%2f%62%2B%63", "a/b+c")]
+    [InlineData("%61%2F%62%2b%63", "a/b+c")]
+    [InlineData("h%C3%A6mmelig", "hæmmelig")]
+    [InlineData("h%c3%a6mmelig", "hæmmelig")]
+    [InlineData("h\\u00e6mmelig", "hæmmelig")]
+    [InlineData("h\\u00E6mmelig", "hæmmelig")]
+    [InlineData("two+words", "two words")]
+    [InlineData("two%20words", "two words")]
+    public void Every_spelling_a_URL_or_JSON_can_give_a_secret_is_masked(string spelled, string secret)
+    {
+        var masker = new SecretMasker(new[] { secret });
+
+        Assert.Equal("next: https://h.example/x?q=*** end", masker.MaskText("next: https://h.example/x?q=" + spelled + " end"));
+        if (!spelled.Contains('\\', StringComparison.Ordinal))
+        {
+            // A JSON escape is a spelling of replies, not of URLs.
+            Assert.Equal("https://h.example/x?page=2&t=***", masker.MaskUri(new Uri("https://h.example/x?page=2&t=" + spelled)));
+        }
+    }
+
+    [Fact]
+    public void Masking_a_hostile_link_takes_linear_time()
+    {
+        var masker = new SecretMasker(new[] { "cube-simulator-token" });
+        var hostile = "https://h.example/x?" + new string('k', 200_000) + "token" + new string('=', 50_000);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var shown = masker.MaskUri(new Uri(hostile));
+
+        Assert.StartsWith("https://h.example/x?kkk", shown);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), "masking took " + watch.Elapsed);
+    }
+
     [Fact]
     public void Secret_looking_query_values_and_user_info_are_masked_in_URIs()
     {
@@ -63,6 +100,117 @@ public class SecretMaskerTests
 
         Assert.Equal("https://***@acme.headshed.com/x?page=2&api_key=***&access_token=***&Signature=***", shown);
     }
+}
+
+public class SecretRulesTests
+{
+    [Theory]
+    [InlineData("cube-simulator-token", null)]
+    [InlineData("abcd", null)]
+    [InlineData("abc", "shorter than 4")]
+    [InlineData("", "empty")]
+    [InlineData("abc def", "a space at position 4 of 7")]
+    [InlineData(" abcdef", "a space at position 1")]
+    [InlineData("abcdef\n", "a control character")]
+    [InlineData("abcdæf", "a character outside ASCII at position 5")]
+    public void Tokens_are_visible_ASCII_and_long_enough_to_mask(string token, string? problem)
+    {
+        var found = SecretRules.CheckToken(token.Replace("\\n", "\n", StringComparison.Ordinal));
+
+        if (problem is null)
+        {
+            Assert.Null(found);
+        }
+        else
+        {
+            Assert.Contains(problem, found);
+            if (token.Trim().Length > 0)
+            {
+                Assert.DoesNotContain(token.Trim(), found!, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_short_password_is_refused_and_any_characters_are_allowed()
+    {
+        Assert.Contains("shorter than 4", SecretRules.CheckPassword("æø"));
+        Assert.Null(SecretRules.CheckPassword("hemmelig æøå \t 1"));
+    }
+
+    [Fact]
+    public void Every_secret_a_connection_accepts_is_masked()
+    {
+        using var connection = Connection.Create(new ConnectionOptions { BaseUri = new Uri(FakeCube.BaseUri), Token = FakeCube.Secure("abcd") });
+
+        Assert.Equal("x *** y", connection.Masker.MaskText("x abcd y"));
+    }
+
+    [Fact]
+    public void A_CUBE_TOKEN_that_cannot_be_a_token_is_CubeInvalidEnvironment_naming_the_variable()
+    {
+        var error = Assert.Throws<CubeException>(() => ConnectionVariables.Read(name => name switch { "CUBE_ACCOUNT" => "acme", "CUBE_TOKEN" => "abc def ghi", _ => null }));
+
+        Assert.Equal(CubeErrorIds.InvalidEnvironment, error.ErrorId);
+        Assert.Contains("CUBE_TOKEN: The token has a space at position 4", error.Message);
+        Assert.DoesNotContain("abc def ghi", error.Message);
+    }
+}
+
+public class NumberTests
+{
+    [Theory]
+    [InlineData("42", typeof(long), "42")]
+    [InlineData("-9223372036854775808", typeof(long), "-9223372036854775808")]
+    [InlineData("9223372036854775808", typeof(System.Numerics.BigInteger), "9223372036854775808")]
+    [InlineData("1234567890123456789012345678901234567890", typeof(System.Numerics.BigInteger), "1234567890123456789012345678901234567890")]
+    [InlineData("1.10", typeof(decimal), "1.10")]
+    [InlineData("-0.5", typeof(decimal), "-0.5")]
+    [InlineData("0.1234567890123456789012345678901", typeof(double), "0.12345678901234568")]
+    [InlineData("1e3", typeof(double), "1000")]
+    [InlineData("1e-300", typeof(double), "1E-300")]
+    [InlineData("1e400", typeof(string), "1e400")]
+    public void Numbers_keep_every_digit_that_can_be_kept(string json, Type type, string shown)
+    {
+        var value = JsonNumber.ToValue(Encoding.ASCII.GetBytes(json));
+
+        Assert.IsType(type, value);
+        Assert.Equal(shown, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
+
+public class UpdatedSinceTests
+{
+    private static bool Keeps(DateTime since, string updated) =>
+        UpdatedDate.TryParse(Encoding.UTF8.GetBytes(updated), out var value) && new UpdatedSinceRule(since).IsOnOrAfter(value);
+
+    public static TheoryData<string, DateTime, string, bool> Cases => new()
+    {
+        // A calendar date: that day and later, wherever Cube is.
+        { "date on the day", new DateTime(2024, 3, 1), "2024-03-01", true },
+        { "date before the day", new DateTime(2024, 3, 1), "2024-02-29", false },
+        { "wall-clock time on the day", new DateTime(2024, 3, 1), "2024-03-01 00:05:00", true },
+        { "instant that is the day somewhere (UTC+14)", new DateTime(2024, 3, 1), "2024-02-29T10:30:00Z", true },
+        { "instant that is the day before everywhere", new DateTime(2024, 3, 1), "2024-02-29T09:30:00Z", false },
+
+        // An instant in UTC: instants compare as instants, whatever the local zone.
+        { "later instant", new DateTime(2024, 3, 1, 12, 0, 0, DateTimeKind.Utc), "2024-03-01T13:00:00Z", true },
+        { "later instant with an offset", new DateTime(2024, 3, 1, 12, 0, 0, DateTimeKind.Utc), "2024-03-01T08:00:00-05:00", true },
+        { "earlier instant", new DateTime(2024, 3, 1, 12, 0, 0, DateTimeKind.Utc), "2024-03-01T11:59:59Z", false },
+        { "earlier instant with an offset", new DateTime(2024, 3, 1, 12, 0, 0, DateTimeKind.Utc), "2024-03-01T12:30:00+01:00", false },
+
+        // A date or wall-clock time (Cube's zone, unknown): kept when some zone could make it late enough.
+        { "date of the cut-off (UTC-12 could still be that day)", new DateTime(2024, 3, 1, 12, 0, 0, DateTimeKind.Utc), "2024-03-01", true },
+        { "date before the cut-off everywhere", new DateTime(2024, 3, 1, 12, 0, 0, DateTimeKind.Utc), "2024-02-29", false },
+        { "wall-clock within 12 hours before", new DateTime(2024, 3, 1, 12, 0, 0, DateTimeKind.Utc), "2024-03-01T00:30:00", true },
+        { "wall-clock more than 12 hours before", new DateTime(2024, 3, 1, 12, 0, 0, DateTimeKind.Utc), "2024-02-29T23:30:00", false },
+        { "the earliest date", DateTime.SpecifyKind(DateTime.MinValue.AddHours(1), DateTimeKind.Utc), "0001-01-01", true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Never_drops_a_customer_changed_at_or_after_the_cut_off(string @case, DateTime since, string updated, bool kept) =>
+        Assert.True(kept == Keeps(since, updated), @case);
 }
 
 public class EndpointTests

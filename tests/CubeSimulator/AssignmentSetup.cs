@@ -29,8 +29,24 @@ public sealed class AssignmentSetup
     /// <summary>Answer 403 to every request.</summary>
     public bool Forbidden { get; set; }
 
+    /// <summary>
+    /// Page bodies sent verbatim (page N is Raw[N-1]; "{next}" becomes the URL of page N+1), in
+    /// place of generated records, so that tests can serve any JSON text. Pages beyond it are 404.
+    /// </summary>
+    public List<string>? Raw { get; set; }
+
+    /// <summary>Like <see cref="Raw"/>, as base64 bytes (for invalid UTF-8 and other arbitrary bytes); no "{next}".</summary>
+    public List<byte[]>? RawBase64 { get; set; }
+
     /// <summary>Faults to inject; each applies while its conditions hold.</summary>
     public List<FaultSetup> Faults { get; set; } = new();
+
+    /// <summary>
+    /// Records deleted (positive) or inserted (negative) at the front by shift faults: position p
+    /// of the current list is record p + FrontShift. Part of this setup, so a new POST resets it.
+    /// Guarded by the lock on <see cref="Faults"/>.
+    /// </summary>
+    internal long FrontShift;
 }
 
 /// <summary>One injected fault.</summary>
@@ -38,7 +54,8 @@ public sealed class FaultSetup
 {
     /// <summary>
     /// status | slowFirstByte | stallBody | resetMidBody | truncate | html | invalidUtf8 |
-    /// foreignNext | nextLoop | resultsNotArray
+    /// foreignNext | nextLoop | resultsNotArray | shift | endlessNext | emptyPages | fragmentNext |
+    /// emptyNext | gzipLie | gzipCorrupt | bomSplit
     /// </summary>
     public string Kind { get; set; } = string.Empty;
 
@@ -54,8 +71,12 @@ public sealed class FaultSetup
     /// <summary>For "status": a Retry-After header, either seconds ("2") or "date:+2" for an HTTP date 2 s ahead.</summary>
     public string? RetryAfter { get; set; }
 
-    /// <summary>For slowFirstByte and stallBody: how long to wait.</summary>
-    public int DelayMs { get; set; } = 60_000;
+    /// <summary>For slowFirstByte and stallBody: how long to wait (60 s unless given); for bomSplit: the pause inside the BOM (50 ms).</summary>
+    public int DelayMs
+    {
+        get => _delayMs ?? (Kind == "bomSplit" ? 50 : 60_000);
+        set => _delayMs = value;
+    }
 
     /// <summary>For stallBody, resetMidBody and truncate: bytes of the body sent first.</summary>
     public int AfterBytes { get; set; } = 200;
@@ -63,5 +84,25 @@ public sealed class FaultSetup
     /// <summary>For foreignNext: the host the next link points to.</summary>
     public string ForeignHost { get; set; } = "cube.example.invalid";
 
+    /// <summary>For shift: the page after which the records shift (falls back to <see cref="Page"/>, then 1).</summary>
+    public int? AfterPage { get; set; }
+
+    /// <summary>For shift: -N deletes the first N records, +N inserts N new ones at the front.</summary>
+    public int Delta { get; set; } = -1;
+
+    /// <summary>For shift: shift every time the page is served, not only the first time.</summary>
+    public bool Repeat { get; set; }
+
     internal int Used;
+
+    /// <summary>For fragmentNext: the fragments handed out so far, so each next link differs.</summary>
+    internal int Fragments;
+
+    private int? _delayMs;
+
+    /// <summary>The only page this fault applies to, if any: a shift is tied to the page it follows.</summary>
+    internal int? OnlyPage => Kind == "shift" ? AfterPage ?? Page ?? 1 : Page;
+
+    /// <summary>How many matching requests this fault applies to, if limited: a shift that does not repeat happens once.</summary>
+    internal int? Limit => Kind == "shift" && !Repeat ? Math.Min(Times ?? 1, 1) : Times;
 }

@@ -8,11 +8,21 @@ namespace CubeSimulator;
 /// <summary>
 /// GET /crm/assignment_id/{id}/customers: authentication (Token or Basic, else 401), 403 and 404,
 /// a bare array or the paged envelope with absolute next links (?page=N, optional page_size), per
-/// page latency, and the faults an assignment is configured with.
+/// page latency, raw page bodies, and the faults an assignment is configured with.
 /// </summary>
 public sealed class CustomerEndpoint
 {
     private const int FlushEvery = 32 * 1024;
+
+    private static readonly byte[] ByteOrderMark = { 0xEF, 0xBB, 0xBF };
+
+    // A valid gzip header (deflate, no flags, no time, unknown OS), then a deflate block of the
+    // reserved type 3 (0xFF) and more junk: any gzip reader fails, however far it gets.
+    private static readonly byte[] CorruptGzip =
+    {
+        0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF,
+        0xFF, 0xDE, 0xAD, 0xBE, 0xEF, 0x7B, 0x22, 0x63, 0x6F, 0x75, 0x6E, 0x74, 0x22, 0x3A, 0x00, 0x13, 0x37, 0xC0, 0xFF, 0xEE,
+    };
 
     private readonly AssignmentStore _store;
     private readonly SimulatorOptions _options;
@@ -83,6 +93,14 @@ public sealed class CustomerEndpoint
 
         var page = int.TryParse(request.Query["page"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) && p > 0 ? p : 1;
         var pageSize = int.TryParse(request.Query["page_size"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s > 0 ? s : setup.PageSize;
+        var rawPages = setup.Raw?.Count ?? setup.RawBase64?.Count;
+        if (rawPages is { } pages && page > pages)
+        {
+            response.StatusCode = 404;
+            await response.WriteAsJsonAsync(new { detail = "Invalid page." }, token);
+            return;
+        }
+
         var faults = ActiveFaults(setup, page);
 
         if (setup.LatencyMs > 0)
@@ -117,7 +135,37 @@ public sealed class CustomerEndpoint
         }
 
         response.ContentType = "application/json; charset=utf-8";
+        if (faults.Any(f => f.Kind is "gzipLie" or "gzipCorrupt"))
+        {
+            // Set by hand (no compression middleware runs here), so the body is whatever is written below.
+            response.Headers.ContentEncoding = "gzip";
+        }
+
+        if (faults.Any(f => f.Kind == "gzipCorrupt"))
+        {
+            await response.Body.WriteAsync(CorruptGzip, token);
+            return;
+        }
+
         var body = new BodyWriter(context, faults.FirstOrDefault(f => f.Kind is "stallBody" or "resetMidBody" or "truncate"));
+        if (faults.FirstOrDefault(f => f.Kind == "bomSplit") is { } bom && !await body.WriteSplitAsync(ByteOrderMark, 1, bom.DelayMs))
+        {
+            return;
+        }
+
+        if (setup.Raw is { } raw)
+        {
+            var text = raw[page - 1].Replace("{next}", PageUri(context, page + 1, faults), StringComparison.Ordinal);
+            await body.WriteAsync(Encoding.UTF8.GetBytes(text));
+            return;
+        }
+
+        if (setup.RawBase64 is { } rawBytes)
+        {
+            await body.WriteAsync(rawBytes[page - 1]);
+            return;
+        }
+
         await WriteCustomersAsync(body, context, assignmentId, setup, page, pageSize, faults);
     }
 
@@ -132,22 +180,51 @@ public sealed class CustomerEndpoint
         {
             foreach (var fault in setup.Faults)
             {
-                if (fault.Page is { } onlyPage && onlyPage != page)
+                if (fault.OnlyPage is { } onlyPage && onlyPage != page)
                 {
                     continue;
                 }
 
-                if (fault.Times is { } times && fault.Used >= times)
+                if (fault.Limit is { } times && fault.Used >= times)
                 {
                     continue;
                 }
 
-                fault.Used++;
+                // A shift counts when it happens (TakeShift): a request answered with a 503 served no page.
+                if (fault.Kind != "shift")
+                {
+                    fault.Used++;
+                }
+
                 active.Add(fault);
             }
         }
 
         return active;
+    }
+
+    /// <summary>
+    /// The shift this request's records see; the shifts this page triggers take effect right after
+    /// (its records are fixed by then), for later requests.
+    /// </summary>
+    private static long TakeShift(AssignmentSetup setup, List<FaultSetup> faults)
+    {
+        lock (setup.Faults)
+        {
+            var shift = setup.FrontShift;
+            foreach (var fault in faults.Where(f => f.Kind == "shift"))
+            {
+                if (fault.Limit is { } times && fault.Used >= times)
+                {
+                    continue;
+                }
+
+                fault.Used++;
+                setup.FrontShift -= fault.Delta;
+            }
+
+            return shift;
+        }
     }
 
     private static async Task WriteCustomersAsync(BodyWriter body, HttpContext context, int assignmentId, AssignmentSetup setup, int page, int pageSize, List<FaultSetup> faults)
@@ -160,21 +237,41 @@ public sealed class CustomerEndpoint
             _ => setup.Records,
         };
 
+        // Pages are cut from the current list: position p is record p + shift.
+        var shift = TakeShift(setup, faults);
+        var count = Math.Max(0, total - shift);
         var paged = pageSize > 0;
+        var endless = paged && faults.Any(f => f.Kind == "endlessNext");
         var first = paged ? (long)(page - 1) * pageSize : 0;
-        var end = paged ? Math.Min(total, first + pageSize) : total;
+        var end = !paged ? count : endless ? first + pageSize : Math.Min(count, first + pageSize);
+        var extra = first + shift < 0 || end + shift > total ? ExtraRecords.For(setup) : null;
         var buffer = new ArrayBufferWriter<byte>(FlushEvery * 2);
         using var writer = new Utf8JsonWriter(buffer, SimulatorJson.WriterOptions);
 
         if (paged)
         {
             writer.WriteStartObject();
-            writer.WriteNumber("count", total);
+            writer.WriteNumber("count", count);
             writer.WritePropertyName("next");
-            var nextUri = end < total ? PageUri(context, page + 1, faults) : null;
+            var nextUri = end < count ? PageUri(context, page + 1, faults) : null;
+            if (faults.Any(f => f.Kind is "endlessNext" or "emptyPages"))
+            {
+                nextUri = PageUri(context, page + 1, faults);
+            }
+
+            if (faults.FirstOrDefault(f => f.Kind == "fragmentNext") is { } fragment)
+            {
+                nextUri = PageUri(context, page, faults) + "#f" + Interlocked.Increment(ref fragment.Fragments).ToString(CultureInfo.InvariantCulture);
+            }
+
             if (faults.Any(f => f.Kind == "nextLoop"))
             {
                 nextUri = PageUri(context, Math.Max(1, page - 1), faults);
+            }
+
+            if (nextUri is null && faults.Any(f => f.Kind == "emptyNext"))
+            {
+                nextUri = string.Empty;
             }
 
             if (nextUri is null) writer.WriteNullValue(); else writer.WriteStringValue(nextUri);
@@ -194,9 +291,9 @@ public sealed class CustomerEndpoint
         }
 
         writer.WriteStartArray();
-        for (var index = first; index < end; index++)
+        for (var position = first; position < end; position++)
         {
-            WriteRecord(writer, assignmentId, setup, index, invalidUtf8: index == first && faults.Any(f => f.Kind == "invalidUtf8"));
+            WriteRecord(writer, assignmentId, setup, position + shift, extra, invalidUtf8: position == first && faults.Any(f => f.Kind == "invalidUtf8"));
             if (buffer.WrittenCount >= FlushEvery)
             {
                 writer.Flush();
@@ -217,7 +314,7 @@ public sealed class CustomerEndpoint
         await body.WriteAsync(buffer);
     }
 
-    private static void WriteRecord(Utf8JsonWriter writer, int assignmentId, AssignmentSetup setup, long index, bool invalidUtf8)
+    private static void WriteRecord(Utf8JsonWriter writer, int assignmentId, AssignmentSetup setup, long index, ExtraRecords? extra, bool invalidUtf8)
     {
         if (invalidUtf8)
         {
@@ -226,6 +323,12 @@ public sealed class CustomerEndpoint
             bytes[Array.IndexOf(bytes, (byte)0xFF)] = 0xC3;
             bytes[Array.IndexOf(bytes, (byte)0xFF)] = 0x28;
             writer.WriteRawValue(bytes, skipInputValidation: true);
+            return;
+        }
+
+        if (extra is not null && (index < 0 || index >= extra.Count))
+        {
+            extra.Write(writer, index);
             return;
         }
 
@@ -264,6 +367,57 @@ public sealed class CustomerEndpoint
         return request.Scheme + "://" + host + request.PathBase + request.Path + query;
     }
 
+    /// <summary>
+    /// Records outside a fixed list (b2b, b2c, custom): inserted at the front by a shift (index
+    /// below 0) or past the end for endlessNext. Each is a copy of the first record with a
+    /// customer_id no other record has: counting down from the lowest, or up from the highest.
+    /// Synthetic records need none of this: any index makes a record with an id of its own.
+    /// </summary>
+    private sealed class ExtraRecords
+    {
+        private readonly JsonElement? _template;
+        private readonly long _lowestId;
+        private readonly long _highestId;
+
+        private ExtraRecords(IReadOnlyList<JsonElement> records)
+        {
+            Count = records.Count;
+            _template = records.Count > 0 ? records[0] : null;
+            var ids = records.Select(CustomerId).OfType<long>().ToList();
+            _lowestId = ids.Count > 0 ? ids.Min() : 1;
+            _highestId = ids.Count > 0 ? ids.Max() : records.Count;
+        }
+
+        public long Count { get; }
+
+        /// <summary>Null for synthetic assignments.</summary>
+        public static ExtraRecords? For(AssignmentSetup setup) => setup.Kind switch
+        {
+            "b2b" => new ExtraRecords(SeedData.B2BRecords.Select(r => JsonSerializer.Deserialize<JsonElement>(r)).ToList()),
+            "b2c" => new ExtraRecords(SeedData.B2CRecords.Select(r => JsonSerializer.Deserialize<JsonElement>(r)).ToList()),
+            "custom" => new ExtraRecords(setup.CustomRecords ?? new List<JsonElement>()),
+            _ => null,
+        };
+
+        public void Write(Utf8JsonWriter writer, long index)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("customer_id", index < 0 ? _lowestId + index : _highestId + (index - Count + 1));
+            if (_template is { ValueKind: JsonValueKind.Object } template)
+            {
+                foreach (var property in template.EnumerateObject().Where(p => p.Name != "customer_id"))
+                {
+                    property.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        private static long? CustomerId(JsonElement record) =>
+            record.ValueKind == JsonValueKind.Object && record.TryGetProperty("customer_id", out var id) && id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out var value) ? value : null;
+    }
+
     /// <summary>Sends the body, applying a stall, a connection reset or a clean cut after some bytes.</summary>
     private sealed class BodyWriter
     {
@@ -280,14 +434,36 @@ public sealed class CustomerEndpoint
         /// <summary>Sends what the buffer holds and empties it; false once the body has ended early.</summary>
         public async Task<bool> WriteAsync(ArrayBufferWriter<byte> buffer)
         {
-            var data = buffer.WrittenMemory;
+            var written = await WriteAsync(buffer.WrittenMemory);
+            buffer.ResetWrittenCount();
+            return written;
+        }
+
+        /// <summary>
+        /// Sends the first <paramref name="split"/> bytes, flushed, then after a pause the rest, so
+        /// that a client's first read can end between them.
+        /// </summary>
+        public async Task<bool> WriteSplitAsync(byte[] data, int split, int delayMs)
+        {
+            if (!await WriteAsync(data.AsMemory(0, split)))
+            {
+                return false;
+            }
+
+            await _context.Response.Body.FlushAsync(_context.RequestAborted);
+            await Task.Delay(delayMs, _context.RequestAborted);
+            return await WriteAsync(data.AsMemory(split));
+        }
+
+        /// <summary>Sends the data; false once the body has ended early.</summary>
+        public async Task<bool> WriteAsync(ReadOnlyMemory<byte> data)
+        {
             var token = _context.RequestAborted;
             if (_fault is not null && _sent + data.Length > _fault.AfterBytes)
             {
                 var before = (int)Math.Max(0, _fault.AfterBytes - _sent);
                 await _context.Response.Body.WriteAsync(data[..before], token);
                 await _context.Response.Body.FlushAsync(token);
-                buffer.ResetWrittenCount();
                 switch (_fault.Kind)
                 {
                     case "stallBody":
@@ -306,7 +482,6 @@ public sealed class CustomerEndpoint
 
             await _context.Response.Body.WriteAsync(data, token);
             _sent += data.Length;
-            buffer.ResetWrittenCount();
             return true;
         }
     }

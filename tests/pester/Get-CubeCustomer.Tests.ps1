@@ -289,10 +289,14 @@ Describe 'Errors' {
         }
     }
 
-    It 'stops with CubeAuthenticationFailed (PermissionDenied) for an assignment the user may not read' {
-        $err = { Get-CubeCustomer -AssignmentId 77 } | Should -Throw -ErrorId 'CubeAuthenticationFailed,CubePS.Commands.GetCubeCustomerCommand' -PassThru
-        $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
-        $err.TargetObject | Should -Be 77
+    It 'writes CubeAssignmentForbidden (PermissionDenied) for an assignment the user may not read, and goes on with the others' {
+        $customers = @(Get-CubeCustomer -AssignmentId 9, 77, 12 -ErrorVariable failed -ErrorAction SilentlyContinue)
+        $customers.Count | Should -Be 14
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -Be 'CubeAssignmentForbidden,CubePS.Commands.GetCubeCustomerCommand'
+        $failed[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $failed[0].TargetObject | Should -Be 77
+        $failed[0].Exception.StatusCode | Should -Be 403
     }
 
     It 'writes CubeRequestFailed with the status and Cube''s reply for a server error' {

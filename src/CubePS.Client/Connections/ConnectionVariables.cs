@@ -90,10 +90,20 @@ internal static class ConnectionVariables
 
         if (token is not null)
         {
+            if (SecretRules.CheckToken(token) is { } problem)
+            {
+                throw Invalid($"{Token}: {problem}");
+            }
+
             options.Token = SecretText.Protect(token);
         }
         else if (userName is not null && password is not null)
         {
+            if ((SecretRules.CheckUserName(userName) ?? SecretRules.CheckPassword(password)) is { } problem)
+            {
+                throw Invalid($"{UserName}/{Password}: {problem}");
+            }
+
             options.UserName = userName;
             options.Password = SecretText.Protect(password);
         }

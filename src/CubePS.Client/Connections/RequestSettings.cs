@@ -11,6 +11,9 @@ internal sealed class RequestSettings
     /// <summary>Seconds a request may wait for the reply's headers, and for each read of its body.</summary>
     public const int DefaultTimeoutSec = 100;
 
+    /// <summary>The longest timeout (about 24 days): the most milliseconds a .NET timer takes, in whole seconds.</summary>
+    public const int MaximumTimeoutSec = int.MaxValue / 1000;
+
     /// <summary>Retries after the first attempt of a request that failed transiently.</summary>
     public const int DefaultMaximumRetryCount = 4;
 
@@ -22,9 +25,9 @@ internal sealed class RequestSettings
 
     public RequestSettings(int timeoutSec, int maximumRetryCount, int retryIntervalSec)
     {
-        if (timeoutSec < 1)
+        if (timeoutSec is < 1 or > MaximumTimeoutSec)
         {
-            throw new ArgumentOutOfRangeException(nameof(timeoutSec), timeoutSec, "The timeout must be at least one second.");
+            throw new ArgumentOutOfRangeException(nameof(timeoutSec), timeoutSec, "The timeout must be from 1 to " + MaximumTimeoutSec + " seconds.");
         }
 
         if (maximumRetryCount < 0)

@@ -1,38 +1,39 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace CubePS.Connections;
 
 /// <summary>
 /// Removes secrets from text that CubePS shows: the connection's token or password (also in the
-/// Basic header's base64 form) and secret-looking query parameters of URIs.
+/// Basic header's base64 form), in every spelling a URL or a JSON reply can give them, and the
+/// values of secret-looking query parameters and user info of URIs.
 /// </summary>
 internal sealed class SecretMasker
 {
     internal const string Mask = "***";
 
-    private static readonly Regex SecretQueryParameter = new(
-        @"(?<=[?&](?:[^=&]*(?:token|key|secret|password|passwd|pwd|signature|sig|auth|session)[^=&]*)=)[^&#]*",
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+    private static readonly string[] SecretParameterWords = { "token", "key", "secret", "password", "passwd", "pwd", "signature", "sig", "auth", "session" };
 
-    private readonly string[] _secrets;
+    /// <summary>One pattern per secret, longest secret first, so a secret that contains another is masked whole.</summary>
+    private readonly Regex[] _patterns;
 
+    /// <param name="secrets">The secrets; null and empty ones are left out. Connect-Cube accepts none shorter than <see cref="SecretRules.MinimumLength"/>.</param>
     public SecretMasker(IEnumerable<string?> secrets)
     {
         var kept = new List<string>();
         foreach (var secret in secrets)
         {
-            // Very short secrets would mask ordinary text; they are rejected at connect time anyway.
-            if (!string.IsNullOrEmpty(secret) && secret!.Length >= 3)
+            if (!string.IsNullOrEmpty(secret) && !kept.Contains(secret!))
             {
-                kept.Add(secret);
+                kept.Add(secret!);
             }
         }
 
-        // Longest first, so a secret that contains another is masked whole.
         kept.Sort((a, b) => b.Length.CompareTo(a.Length));
-        _secrets = kept.ToArray();
+        _patterns = kept.ConvertAll(Spellings).ToArray();
     }
 
     public string MaskText(string? text)
@@ -43,24 +44,15 @@ internal sealed class SecretMasker
         }
 
         var result = text!;
-        foreach (var secret in _secrets)
+        foreach (var pattern in _patterns)
         {
-            if (result.IndexOf(secret, StringComparison.Ordinal) >= 0)
-            {
-                result = result.Replace(secret, Mask);
-            }
-
-            var escaped = Uri.EscapeDataString(secret);
-            if (escaped != secret && result.IndexOf(escaped, StringComparison.Ordinal) >= 0)
-            {
-                result = result.Replace(escaped, Mask);
-            }
+            result = pattern.Replace(result, Mask);
         }
 
         return result;
     }
 
-    /// <summary>A URI as CubePS shows it: user info and secret-looking query values masked.</summary>
+    /// <summary>A URI as CubePS shows it: user info and secret-looking query values masked, then every secret.</summary>
     public string MaskUri(Uri uri)
     {
         var text = uri.IsAbsoluteUri ? uri.AbsoluteUri : uri.OriginalString;
@@ -69,6 +61,109 @@ internal sealed class SecretMasker
             text = text.Replace(uri.UserInfo + "@", Mask + "@");
         }
 
-        return MaskText(SecretQueryParameter.Replace(text, Mask));
+        return MaskText(MaskSecretParameters(text));
+    }
+
+    /// <summary>
+    /// A pattern that finds <paramref name="secret"/> however a URL or JSON text spells it: each
+    /// character as itself, percent-encoded (its UTF-8 bytes, hex digits in either case), as a
+    /// JSON \u escape, and a space also as '+'. Linear to match: no nested repetition.
+    /// </summary>
+    private static Regex Spellings(string secret)
+    {
+        var pattern = new StringBuilder();
+        var utf8 = new UTF8Encoding(false, false);
+        for (var i = 0; i < secret.Length; i++)
+        {
+            var length = char.IsHighSurrogate(secret[i]) && i + 1 < secret.Length ? 2 : 1;
+            var character = secret.Substring(i, length);
+            pattern.Append("(?:").Append(Regex.Escape(character));
+            var percent = new StringBuilder();
+            foreach (var b in utf8.GetBytes(character))
+            {
+                percent.Append('%').Append(HexEitherCase(b >> 4)).Append(HexEitherCase(b & 0xF));
+            }
+
+            pattern.Append('|').Append(percent);
+            foreach (var unit in character)
+            {
+                pattern.Append(@"|\\u").Append(HexEitherCase(unit >> 12)).Append(HexEitherCase((unit >> 8) & 0xF)).Append(HexEitherCase((unit >> 4) & 0xF)).Append(HexEitherCase(unit & 0xF));
+            }
+
+            if (character == " ")
+            {
+                pattern.Append(@"|\+");
+            }
+
+            pattern.Append(')');
+            i += length - 1;
+        }
+
+        return new Regex(pattern.ToString(), RegexOptions.CultureInvariant);
+    }
+
+    private static string HexEitherCase(int digit)
+    {
+        var upper = digit.ToString("X", CultureInfo.InvariantCulture);
+        var lower = digit.ToString("x", CultureInfo.InvariantCulture);
+        return upper == lower ? upper : "[" + upper + lower + "]";
+    }
+
+    /// <summary>
+    /// Masks the value of every query parameter whose name contains a secret-looking word. A plain
+    /// scan of the query, not a regular expression: a hostile server's next link is never a
+    /// backtracking trap.
+    /// </summary>
+    private static string MaskSecretParameters(string uri)
+    {
+        var query = uri.IndexOf('?');
+        if (query < 0)
+        {
+            return uri;
+        }
+
+        var fragment = uri.IndexOf('#', query);
+        var end = fragment < 0 ? uri.Length : fragment;
+        var result = new StringBuilder(uri.Length);
+        result.Append(uri, 0, query + 1);
+        var position = query + 1;
+        while (position <= end)
+        {
+            var next = uri.IndexOf('&', position, end - position);
+            var parameterEnd = next < 0 ? end : next;
+            var equals = uri.IndexOf('=', position, parameterEnd - position);
+            if (equals >= 0 && IsSecretName(Uri.UnescapeDataString(uri.Substring(position, equals - position))))
+            {
+                result.Append(uri, position, equals + 1 - position).Append(Mask);
+            }
+            else
+            {
+                result.Append(uri, position, parameterEnd - position);
+            }
+
+            if (next < 0)
+            {
+                break;
+            }
+
+            result.Append('&');
+            position = next + 1;
+        }
+
+        result.Append(uri, end, uri.Length - end);
+        return result.ToString();
+    }
+
+    private static bool IsSecretName(string name)
+    {
+        foreach (var word in SecretParameterWords)
+        {
+            if (name.IndexOf(word, StringComparison.OrdinalIgnoreCase) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

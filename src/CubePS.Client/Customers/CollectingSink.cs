@@ -8,13 +8,26 @@ using CubePS.Selection;
 namespace CubePS.Customers;
 
 /// <summary>
-/// Where the records of one assignment's pages go: each is decoded into the collection, judged by
-/// the assignment's filters and the call's -Skip/-First, and then kept or taken out again.
+/// Where the records of one read of an assignment go: each is decoded into the collection; a
+/// customer_id already seen in this read is dropped and counted; the rest are judged by the
+/// assignment's filters and the call's -Skip/-First, then kept or taken out again.
 /// </summary>
 internal sealed class CollectingSink : IRecordSink
 {
+    /// <summary>How many duplicate ids a warning names.</summary>
+    private const int DuplicatesNamed = 5;
+
     private readonly CustomerCollection _collection;
     private readonly RecordDecoder _decoder;
+    private readonly List<string> _duplicateIds = new();
+
+    // The page being read: its ids and counts join the read's only once the page is whole, so
+    // that a page read again after a failure does not find its own customers already there.
+    private readonly HashSet<long> _pageIds = new();
+    private readonly HashSet<string> _pageOtherIds = new(StringComparer.Ordinal);
+    private long _pageReceived;
+    private long _pageDuplicates;
+    private long _pageWithoutId;
 
     public CollectingSink(CustomerCollection collection, IReadOnlyCollection<long>? customerIds)
     {
@@ -24,6 +37,50 @@ internal sealed class CollectingSink : IRecordSink
     }
 
     public CustomerFilter Filter { get; }
+
+    /// <summary>The distinct customer_ids of this read.</summary>
+    public CustomerIdSet Ids { get; } = new();
+
+    /// <summary>Records of this read (duplicates included).</summary>
+    public long Received { get; private set; }
+
+    /// <summary>Records dropped because their customer_id came earlier in this read.</summary>
+    public long Duplicates { get; private set; }
+
+    /// <summary>Records without a customer_id, which cannot be told apart.</summary>
+    public long WithoutId { get; private set; }
+
+    /// <summary>Starts (or starts again) a page.</summary>
+    public void BeginPage()
+    {
+        _pageIds.Clear();
+        _pageOtherIds.Clear();
+        _pageReceived = 0;
+        _pageDuplicates = 0;
+        _pageWithoutId = 0;
+    }
+
+    /// <summary>The page was read whole: its customers join the read.</summary>
+    public void EndPage()
+    {
+        foreach (var id in _pageIds)
+        {
+            Ids.Add(id);
+        }
+
+        foreach (var id in _pageOtherIds)
+        {
+            Ids.Add(id);
+        }
+
+        Received += _pageReceived;
+        Duplicates += _pageDuplicates;
+        WithoutId += _pageWithoutId;
+        BeginPage();
+    }
+
+    /// <summary>The first few duplicate customer_ids, for a message.</summary>
+    public IReadOnlyList<string> DuplicateIds => _duplicateIds;
 
     public RecordOutcome AddRecord(ref Utf8JsonReader reader, ReadOnlySpan<byte> buffer)
     {
@@ -35,7 +92,14 @@ internal sealed class CollectingSink : IRecordSink
             return RecordOutcome.Incomplete;
         }
 
+        _pageReceived++;
         _collection.RecordsReceived++;
+        if (IsDuplicate(facts))
+        {
+            writer.CancelRecord();
+            return RecordOutcome.Added;
+        }
+
         var verdict = Filter.Judge(facts);
         if (verdict == FilterVerdict.Dropped || _collection.Window.TakeSkip())
         {
@@ -50,5 +114,37 @@ internal sealed class CollectingSink : IRecordSink
 
         writer.EndRecord();
         return _collection.IsFull ? RecordOutcome.Enough : RecordOutcome.Added;
+    }
+
+    private bool IsDuplicate(in RecordFacts facts)
+    {
+        bool added;
+        if (facts.CustomerId is { } id)
+        {
+            added = !Ids.Contains(id) && _pageIds.Add(id);
+        }
+        else if (facts.OtherCustomerId is { } other)
+        {
+            added = !Ids.Contains(other) && _pageOtherIds.Add(other);
+        }
+        else
+        {
+            // No customer_id: nothing to tell it from another record by.
+            _pageWithoutId++;
+            return false;
+        }
+
+        if (added)
+        {
+            return false;
+        }
+
+        _pageDuplicates++;
+        if (_duplicateIds.Count < DuplicatesNamed)
+        {
+            _duplicateIds.Add(facts.CustomerId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? facts.OtherCustomerId!);
+        }
+
+        return true;
     }
 }

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using CubePS.Connections;
@@ -16,8 +15,9 @@ namespace CubePS.Customers;
 /// <summary>
 /// Downloads the customers of assignments into a <see cref="CustomerCollection"/>: the first page,
 /// then every <c>next</c> page until there is none, each page complete or retried, every link
-/// checked before credentials go to it. An assignment is all of its records or an error: when it
-/// fails, what it added to the collection is taken out again.
+/// checked before credentials go to it, and paging that does not end stopped. An assignment is
+/// all of its records or an error: when it fails, what it added is taken out again. A read that
+/// shows the assignment changed under it (offset paging shifts) is repeated until two reads agree.
 /// </summary>
 internal sealed class CustomerDownloader
 {
@@ -26,6 +26,15 @@ internal sealed class CustomerDownloader
 
     /// <summary>Pages fetched ahead are held in memory; together they stay under this.</summary>
     internal const long PrefetchMemoryBudget = 32L * 1024 * 1024;
+
+    /// <summary>Reads of one assignment at most, when it keeps changing while it is read.</summary>
+    internal const int MaximumReads = 3;
+
+    /// <summary>Pages in a row that bring no customer not seen before, after which the paging is taken not to end.</summary>
+    internal const int MaximumPagesWithoutNewCustomers = 10;
+
+    /// <summary>Request slots that pages fetched ahead leave free for the pages other calls are waiting for.</summary>
+    internal const int SlotsLeftForOthers = 2;
 
     private readonly Connection _connection;
     private readonly RequestSender _sender;
@@ -50,7 +59,8 @@ internal sealed class CustomerDownloader
     /// those in <paramref name="customerIds"/> when it is not null. Throws a CubeException when the
     /// assignment cannot be read whole; the collection is then as it was before the call.
     /// </summary>
-    public async Task DownloadAsync(int assignmentId, IReadOnlyCollection<long>? customerIds, CustomerCollection into, CancellationToken cancellationToken)
+    /// <returns>The ids of <paramref name="customerIds"/> that the assignment does not hold (known only when it was read to its end).</returns>
+    public async Task<IReadOnlyList<long>> DownloadAsync(int assignmentId, IReadOnlyCollection<long>? customerIds, CustomerCollection into, CancellationToken cancellationToken)
     {
         if (assignmentId < 1)
         {
@@ -58,51 +68,148 @@ internal sealed class CustomerDownloader
         }
 
         var mark = into.Mark();
-        try
+        AssignmentRead? previous = null;
+        for (var attempt = 1; ; attempt++)
         {
-            await DownloadPagesAsync(assignmentId, new CollectingSink(into, customerIds), into, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            into.Rollback(mark);
-            throw;
+            var sink = new CollectingSink(into, customerIds);
+            AssignmentRead read;
+            try
+            {
+                read = await ReadPagesAsync(assignmentId, sink, into, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                into.Rollback(mark);
+                throw;
+            }
+
+            var settled = !read.ShowsChange || (previous is not null && read.Agrees(previous));
+            if (!settled && attempt < MaximumReads)
+            {
+                _log.Verbose(string.Format(
+                    CultureInfo.InvariantCulture,
+                    "Assignment {0} changed while it was read ({1}); reading it again ({2} of at most {3} reads).",
+                    assignmentId,
+                    DescribeChange(read),
+                    attempt + 1,
+                    MaximumReads));
+                into.Rollback(mark);
+                previous = read;
+                continue;
+            }
+
+            Settle(assignmentId, read, settled, attempt, into);
+            return Missing(customerIds, read, sink);
         }
     }
 
-    private async Task DownloadPagesAsync(int assignmentId, CollectingSink sink, CustomerCollection into, CancellationToken cancellationToken)
+    private static List<long> Missing(IReadOnlyCollection<long>? customerIds, AssignmentRead read, CollectingSink sink)
+    {
+        var missing = new List<long>();
+        if (customerIds is not null && read.ReadToEnd)
+        {
+            foreach (var id in customerIds)
+            {
+                if (!sink.Ids.Contains(id))
+                {
+                    missing.Add(id);
+                }
+            }
+        }
+
+        return missing;
+    }
+
+    private static string DescribeChange(AssignmentRead read)
+    {
+        var signs = new List<string>();
+        if (read.CountChanged)
+        {
+            signs.Add(string.Format(CultureInfo.InvariantCulture, "its count went from {0:N0} to {1:N0}", read.FirstCount, read.LastCount));
+        }
+
+        if (read.Duplicates > 0)
+        {
+            signs.Add(string.Format(CultureInfo.InvariantCulture, "{0:N0} customers came twice (customer_id {1})", read.Duplicates, string.Join(", ", read.DuplicateIds)));
+        }
+
+        if (read.ReadToEnd && read.LastCount is { } count && count != read.Distinct)
+        {
+            signs.Add(string.Format(CultureInfo.InvariantCulture, "Cube announced {0:N0} customers and sent {1:N0} different ones", count, read.Distinct));
+        }
+
+        return string.Join("; ", signs);
+    }
+
+    /// <summary>Accounts for the read that is kept, and says what it may lack.</summary>
+    private void Settle(int assignmentId, AssignmentRead read, bool settled, int reads, CustomerCollection into)
+    {
+        into.AddServerTotal(read.ReadToEnd ? read.Distinct : read.LastCount);
+        if (!read.ShowsChange)
+        {
+            return;
+        }
+
+        if (!settled)
+        {
+            _log.Warning(string.Format(
+                CultureInfo.InvariantCulture,
+                "Assignment {0} kept changing while it was read ({1}), and {2} reads never agreed: its {3:N0} customers are written, each once, but customers added or removed meanwhile may be missing.",
+                assignmentId,
+                DescribeChange(read),
+                reads,
+                read.Distinct));
+        }
+        else if (read.Duplicates > 0 || (read.LastCount is { } count && count != read.Distinct))
+        {
+            // Two reads agree: what is odd is the data itself, not a change during the read.
+            _log.Warning(string.Format(
+                CultureInfo.InvariantCulture,
+                "Assignment {0}: {1}. Read twice with the same result; its {2:N0} different customers are written, each once.",
+                assignmentId,
+                DescribeChange(read),
+                read.Distinct));
+        }
+    }
+
+    private async Task<AssignmentRead> ReadPagesAsync(int assignmentId, CollectingSink sink, CustomerCollection into, CancellationToken cancellationToken)
     {
         var pageUri = CubeEndpoint.CustomersUri(_connection.BaseUri, assignmentId);
-        var visited = new HashSet<string>(StringComparer.Ordinal) { pageUri.AbsoluteUri };
-        using var prefetcher = new PagePrefetcher((uri, page, token) => FetchWholeAsync(new RequestContext(assignmentId, page, uri, _sender.Masker), token), cancellationToken);
+        var visited = new HashSet<string>(StringComparer.Ordinal) { PageKey(pageUri) };
+        using var prefetcher = new PagePrefetcher((uri, page, token) => FetchWholeAsync(new RequestContext(assignmentId, page, uri, _sender.Masker), token), PageKey, cancellationToken);
         PagePredictor? predictor = null;
-        long received = 0;
-        long? expected = null;
-        var readToEnd = false;
+        var read = new AssignmentRead();
+        var pagesWithoutNewCustomers = 0;
 
         for (var pageNumber = 1; ; pageNumber++)
         {
             var context = new RequestContext(assignmentId, pageNumber, pageUri, _sender.Masker);
+            var distinctBefore = sink.Ids.Count;
+            var withoutIdBefore = sink.WithoutId;
             var fetched = prefetcher.Take(pageUri);
             var page = fetched is not null
                 ? await ParseFetchedAsync(fetched, sink, context, cancellationToken).ConfigureAwait(false)
                 : await FetchAndParseAsync(context, sink, into, link => PrefetchNamedLink(prefetcher, pageUri, pageNumber + 1, link, visited, into), cancellationToken).ConfigureAwait(false);
 
-            received += page.Records;
-            expected = page.Count ?? expected;
-            _log.Progress(new DownloadProgress(assignmentId, pageNumber, received, expected));
+            Note(read, page, sink);
+            _log.Progress(new DownloadProgress(assignmentId, pageNumber, sink.Received, read.LastCount));
             if (page.Stopped || into.IsFull)
             {
-                break;
+                return read;
             }
 
             if (page.Next is null)
             {
-                readToEnd = true;
-                break;
+                read.ReadToEnd = true;
+                return read;
             }
 
+            // A record without a customer_id cannot be shown to be old: it counts as new.
+            var broughtNew = sink.Ids.Count > distinctBefore || sink.WithoutId > withoutIdBefore;
+            pagesWithoutNewCustomers = broughtNew ? 0 : pagesWithoutNewCustomers + 1;
+            CheckPagingEnds(read, sink, pagesWithoutNewCustomers, context);
             var next = CheckNextLink(pageUri, page.Next, context);
-            if (!visited.Add(next.AbsoluteUri))
+            if (!visited.Add(PageKey(next)))
             {
                 throw context.InvalidResponse(string.Format(
                     CultureInfo.InvariantCulture,
@@ -126,7 +233,7 @@ internal sealed class CustomerDownloader
             if (predictor is not null)
             {
                 var pagesAhead = PagesWorthFetching(into, sink.Filter.IsActive, page.Records, prefetcher.Window);
-                for (var ahead = pageNumber + 1; ahead <= Math.Min(predictor.LastPage, pageNumber + pagesAhead); ahead++)
+                for (var ahead = pageNumber + 1; ahead <= Math.Min(predictor.LastPage, pageNumber + pagesAhead) && _connection.HasFreeSlots(SlotsLeftForOthers); ahead++)
                 {
                     prefetcher.Start(predictor.UriFor(ahead), ahead);
                 }
@@ -134,23 +241,50 @@ internal sealed class CustomerDownloader
 
             pageUri = next;
         }
+    }
 
-        if (readToEnd)
+    /// <summary>A page's identity: its URI without the fragment, which is never sent to the server.</summary>
+    private static string PageKey(Uri uri) => uri.GetLeftPart(UriPartial.Query);
+
+    private static void Note(AssignmentRead read, PageSummary page, CollectingSink sink)
+    {
+        if (page.Count is { } count)
         {
-            into.AddServerTotal(received);
-            if (expected is { } count && count != received)
-            {
-                _log.Warning(string.Format(
-                    CultureInfo.InvariantCulture,
-                    "Cube said assignment {0} holds {1:N0} customers but sent {2:N0}; records may have been added or removed while the pages were read.",
-                    assignmentId,
-                    count,
-                    received));
-            }
+            read.FirstCount ??= count;
+            read.CountChanged |= read.LastCount is { } last && last != count;
+            read.LastCount = count;
         }
-        else
+
+        read.Received = sink.Received;
+        read.Distinct = sink.Ids.Count;
+        read.Duplicates = sink.Duplicates;
+        read.DuplicateIds = sink.DuplicateIds;
+        read.Fingerprint = sink.Ids.Fingerprint;
+    }
+
+    /// <summary>Ends paging that goes on far past what Cube announced, or brings nothing new for page after page.</summary>
+    private static void CheckPagingEnds(AssignmentRead read, CollectingSink sink, int pagesWithoutNewCustomers, RequestContext context)
+    {
+        if (pagesWithoutNewCustomers >= MaximumPagesWithoutNewCustomers)
         {
-            into.AddServerTotal(expected);
+            throw context.InvalidResponse(string.Format(
+                CultureInfo.InvariantCulture,
+                "Cube's paging for assignment {0} does not end: its last {1} pages brought no customer not seen before, and each still links to a next one ({2}).",
+                context.AssignmentId,
+                pagesWithoutNewCustomers,
+                context.Describe()));
+        }
+
+        var announced = Math.Max(read.FirstCount ?? 0, read.LastCount ?? 0);
+        if ((read.FirstCount is not null) && sink.Received > (2 * announced) + 1000)
+        {
+            throw context.InvalidResponse(string.Format(
+                CultureInfo.InvariantCulture,
+                "Cube's paging for assignment {0} does not end: it has sent {1:N0} customers, far more than the {2:N0} it announced, and links to yet another page ({3}).",
+                context.AssignmentId,
+                sink.Received,
+                announced,
+                context.Describe()));
         }
     }
 
@@ -175,18 +309,21 @@ internal sealed class CustomerDownloader
 
     /// <summary>
     /// Reads one page while it arrives, each attempt from the start: records of an attempt that
-    /// fails are taken out of the collection before the next attempt, so none is doubled or lost.
+    /// fails are taken out of the collection (and its ids out of the read) before the next
+    /// attempt, so none is doubled or lost.
     /// </summary>
     private Task<PageSummary> FetchAndParseAsync(RequestContext context, CollectingSink sink, CustomerCollection into, Action<string> onNextLink, CancellationToken cancellationToken) =>
         _retries.RunAsync(
             async token =>
             {
                 var mark = into.Mark();
+                sink.BeginPage();
                 try
                 {
                     using var reply = await _sender.GetAsync(context, token).ConfigureAwait(false);
                     var page = await new PageReader(sink, context, onNextLink).ParseAsync(reply.Body, reply.ContentType, token).ConfigureAwait(false);
                     LogBody(context, page.Bytes, reply.Stopwatch.Elapsed);
+                    sink.EndPage();
                     return page;
                 }
                 catch
@@ -225,14 +362,21 @@ internal sealed class CustomerDownloader
     {
         using var body = await fetched.ConfigureAwait(false);
         using var stream = body.OpenRead();
-        return await new PageReader(sink, context).ParseAsync(stream, null, cancellationToken).ConfigureAwait(false);
+        sink.BeginPage();
+        var page = await new PageReader(sink, context).ParseAsync(stream, null, cancellationToken).ConfigureAwait(false);
+        sink.EndPage();
+        return page;
     }
 
     /// <summary>Starts fetching the page a <c>next</c> link names, when that link is one CubePS would follow.</summary>
     private void PrefetchNamedLink(PagePrefetcher prefetcher, Uri pageUri, int nextPageNumber, string link, HashSet<string> visited, CustomerCollection into)
     {
         // With -First the page being read may be the last one needed: fetch nothing ahead of it.
-        if (into.RecordsStillWanted is null && Uri.TryCreate(pageUri, link, out var next) && CubeEndpoint.IsSameOrigin(_connection.BaseUri, next) && !visited.Contains(next.AbsoluteUri))
+        if (into.RecordsStillWanted is null
+            && Uri.TryCreate(pageUri, link, out var next)
+            && CubeEndpoint.IsSameOrigin(_connection.BaseUri, next)
+            && !visited.Contains(PageKey(next))
+            && _connection.HasFreeSlots(SlotsLeftForOthers))
         {
             prefetcher.Start(next, nextPageNumber);
         }

@@ -16,11 +16,14 @@ internal sealed class PagePrefetcher : IDisposable
     private readonly Dictionary<string, PendingPage> _pending = new(StringComparer.Ordinal);
     private readonly CancellationToken _cancellationToken;
     private readonly Func<Uri, int, CancellationToken, Task<SegmentedBuffer>> _fetch;
+    private readonly Func<Uri, string> _pageKey;
 
     /// <param name="fetch">Fetches a whole page: its URI, its page number (for messages), the token.</param>
-    public PagePrefetcher(Func<Uri, int, CancellationToken, Task<SegmentedBuffer>> fetch, CancellationToken cancellationToken)
+    /// <param name="pageKey">A page's identity (its URI without the fragment).</param>
+    public PagePrefetcher(Func<Uri, int, CancellationToken, Task<SegmentedBuffer>> fetch, Func<Uri, string> pageKey, CancellationToken cancellationToken)
     {
         _fetch = fetch;
+        _pageKey = pageKey;
         _cancellationToken = cancellationToken;
     }
 
@@ -30,25 +33,26 @@ internal sealed class PagePrefetcher : IDisposable
     /// <summary>Starts fetching page <paramref name="pageNumber"/> at <paramref name="uri"/> unless it is under way or the window is full.</summary>
     public void Start(Uri uri, int pageNumber)
     {
-        if (_pending.Count >= Window || _pending.ContainsKey(uri.AbsoluteUri) || _cancellationToken.IsCancellationRequested)
+        if (_pending.Count >= Window || _pending.ContainsKey(_pageKey(uri)) || _cancellationToken.IsCancellationRequested)
         {
             return;
         }
 
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
         var task = Task.Run(() => _fetch(uri, pageNumber, cancel.Token), CancellationToken.None);
-        _pending.Add(uri.AbsoluteUri, new PendingPage(task, cancel));
+        _pending.Add(_pageKey(uri), new PendingPage(task, cancel));
     }
 
     /// <summary>The fetch of <paramref name="uri"/>, removed from the pending set; null when it was not started.</summary>
     public Task<SegmentedBuffer>? Take(Uri uri)
     {
-        if (!_pending.TryGetValue(uri.AbsoluteUri, out var page))
+        var key = _pageKey(uri);
+        if (!_pending.TryGetValue(key, out var page))
         {
             return null;
         }
 
-        _pending.Remove(uri.AbsoluteUri);
+        _pending.Remove(key);
         page.Task.ContinueWith(static (_, cancel) => ((CancellationTokenSource)cancel!).Dispose(), page.Cancel, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         return page.Task;
     }
@@ -56,7 +60,7 @@ internal sealed class PagePrefetcher : IDisposable
     /// <summary>Cancels every pending fetch except the one for <paramref name="keep"/>.</summary>
     public void CancelAllExcept(Uri keep)
     {
-        var keepKey = keep.AbsoluteUri;
+        var keepKey = _pageKey(keep);
         var abandoned = new List<string>();
         foreach (var entry in _pending)
         {

@@ -11,6 +11,9 @@ internal static class CubeErrorIds
     public const string InvalidArgument = "CubeInvalidArgument";
     public const string UnencryptedAuthentication = "CubeUnencryptedAuthentication";
     public const string AssignmentNotFound = "CubeAssignmentNotFound";
+    public const string AssignmentForbidden = "CubeAssignmentForbidden";
+    public const string CustomerNotFound = "CubeCustomerNotFound";
+    public const string RateLimited = "CubeRateLimited";
     public const string AuthenticationFailed = "CubeAuthenticationFailed";
     public const string RequestFailed = "CubeRequestFailed";
     public const string RequestTimeout = "CubeRequestTimeout";
@@ -20,4 +23,5 @@ internal static class CubeErrorIds
     public const string UnsafeNextLink = "CubeUnsafeNextLink";
     public const string UnsafeRedirect = "CubeUnsafeRedirect";
     public const string TemporaryStorageFailed = "CubeTemporaryStorageFailed";
+    public const string UnexpectedError = "CubeUnexpectedError";
 }

@@ -8,12 +8,15 @@ namespace CubePS.Http;
 internal sealed class CubeReply : IDisposable
 {
     private readonly HttpResponseMessage _response;
+    private readonly IDisposable _lease;
 
-    public CubeReply(HttpResponseMessage response, TimeoutReadStream body, Stopwatch stopwatch)
+    /// <param name="lease">The request slot and client, given back when the reply is disposed.</param>
+    public CubeReply(HttpResponseMessage response, TimeoutReadStream body, Stopwatch stopwatch, IDisposable lease)
     {
         _response = response;
         Body = body;
         Stopwatch = stopwatch;
+        _lease = lease;
     }
 
     public TimeoutReadStream Body { get; }
@@ -27,5 +30,6 @@ internal sealed class CubeReply : IDisposable
     {
         Body.Dispose();
         _response.Dispose();
+        _lease.Dispose();
     }
 }

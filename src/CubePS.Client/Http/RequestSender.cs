@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Net.Http;
+using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using CubePS.Connections;
@@ -35,35 +36,47 @@ internal sealed class RequestSender
 
     public SecretMasker Masker => _connection.Masker;
 
-    /// <summary>Sends one GET and returns the reply once its headers are in and its status is a success.</summary>
+    /// <summary>
+    /// Sends one GET and returns the reply once its headers are in and its status is a success.
+    /// It first waits for one of the connection's request slots; the timeout starts after that.
+    /// </summary>
     public async Task<CubeReply> GetAsync(RequestContext context, CancellationToken cancellationToken)
     {
-        var uri = context.Uri;
-        for (var redirects = 0; ; redirects++)
+        var lease = await _connection.AcquireRequestAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            var stopwatch = Stopwatch.StartNew();
-            var response = await SendAsync(uri, context, cancellationToken).ConfigureAwait(false);
-            var status = (int)response.StatusCode;
-            LogResponse(response, uri, stopwatch.Elapsed);
-
-            if (response.IsSuccessStatusCode)
+            var uri = context.Uri;
+            for (var redirects = 0; ; redirects++)
             {
-                var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-                var guarded = new TimeoutReadStream(body, response, Settings.Timeout, context, cancellationToken);
-                return new CubeReply(response, guarded, stopwatch);
-            }
+                var stopwatch = Stopwatch.StartNew();
+                var response = await SendAsync(lease.Client, uri, context, cancellationToken).ConfigureAwait(false);
+                var status = (int)response.StatusCode;
+                LogResponse(response, uri, stopwatch.Elapsed);
 
-            if (status is >= 300 and < 400 && response.Headers.Location is { } location)
-            {
-                response.Dispose();
-                uri = FollowRedirect(uri, location, redirects, context);
-                continue;
-            }
+                if (response.IsSuccessStatusCode)
+                {
+                    var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                    var guarded = new TimeoutReadStream(body, response, Settings.Timeout, context, cancellationToken);
+                    return new CubeReply(response, guarded, stopwatch, lease);
+                }
 
-            using (response)
-            {
-                throw await StatusErrors.DescribeAsync(response, context, _connection, Settings.Timeout, cancellationToken).ConfigureAwait(false);
+                if (status is >= 300 and < 400 && response.Headers.Location is { } location)
+                {
+                    response.Dispose();
+                    uri = FollowRedirect(uri, location, redirects, context);
+                    continue;
+                }
+
+                using (response)
+                {
+                    throw await StatusErrors.DescribeAsync(response, context, _connection, Settings.Timeout, cancellationToken).ConfigureAwait(false);
+                }
             }
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
         }
     }
 
@@ -89,11 +102,10 @@ internal sealed class RequestSender
                 _connection.BaseUri.GetLeftPart(UriPartial.Authority)));
     }
 
-    private async Task<HttpResponseMessage> SendAsync(Uri uri, RequestContext context, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAsync(HttpClient client, Uri uri, RequestContext context, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         request.Headers.TryAddWithoutValidation("Authorization", _connection.AuthorizationHeader);
-        var client = _connection.GetHttpClient();
         if (_log.IsVerboseEnabled)
         {
             _log.Verbose("GET " + Masker.MaskUri(uri));
@@ -126,6 +138,16 @@ internal sealed class RequestSender
                     tls.Message,
                     _connection.TlsLimitation is { } limitation ? " " + limitation : string.Empty),
                 e);
+        }
+        catch (HttpRequestException e) when (FindHostNotFound(e) is not null)
+        {
+            // A name that does not resolve (a typo in -Account) will not resolve on a retry either.
+            var error = context.ConnectionLost(
+                string.Format(CultureInfo.InvariantCulture, "The host name {0} could not be found (DNS): check the account name or base URI.", uri.Host),
+                e);
+            error.IsTransient = false;
+            error.RecommendedAction = "Check -Account (the first part of https://<account>.headshed.com) or -BaseUri, and the machine's DNS.";
+            throw error;
         }
         catch (HttpRequestException e)
         {
@@ -175,6 +197,20 @@ internal sealed class RequestSender
         {
             _log.Debug(HeaderText.Describe("Response headers", response.Headers.Concat(response.Content.Headers), Masker));
         }
+    }
+
+    /// <summary>The DNS failure in <paramref name="e"/>'s chain that says the name does not exist (not a passing lookup failure).</summary>
+    private static SocketException? FindHostNotFound(Exception e)
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            if (current is SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData } found)
+            {
+                return found;
+            }
+        }
+
+        return null;
     }
 
     private static string InnermostMessage(Exception e)

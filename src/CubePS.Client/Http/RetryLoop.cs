@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
 using CubePS.Connections;
+using CubePS.Errors;
 using CubePS.Logging;
 
 namespace CubePS.Http;
@@ -29,11 +30,27 @@ internal sealed class RetryLoop
 
     public async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
     {
+        var waited = TimeSpan.Zero;
         for (var retry = 1; ; retry++)
         {
             try
             {
                 return await attempt(cancellationToken).ConfigureAwait(false);
+            }
+            catch (CubeException e) when (e.IsTransient && e.RetryAfter > RequestSettings.MaximumRetryWait)
+            {
+                // Waiting less than Cube asked would only be refused again; waiting that long is
+                // more than a retry is for.
+                throw RateLimited(e, e.RetryAfter.Value);
+            }
+            catch (CubeException e) when (e.IsTransient && retry > 1 && (retry > Settings.MaximumRetryCount || cancellationToken.IsCancellationRequested))
+            {
+                throw e.WithMessage(string.Format(
+                    CultureInfo.InvariantCulture,
+                    "{0} It failed {1} times; CubePS waited {2:0.#} s in all between the attempts.",
+                    e.Message,
+                    retry,
+                    waited.TotalSeconds));
             }
             catch (CubeException e) when (e.IsTransient && retry <= Settings.MaximumRetryCount && !cancellationToken.IsCancellationRequested)
             {
@@ -53,7 +70,31 @@ internal sealed class RetryLoop
                     wait.TotalSeconds,
                     e.RetryAfter.HasValue ? " (the server's Retry-After)" : string.Empty));
                 await _delay(wait, cancellationToken).ConfigureAwait(false);
+                waited += wait;
             }
         }
+    }
+
+    private static CubeException RateLimited(CubeException e, TimeSpan asked)
+    {
+        var error = new CubeException(
+            CubeErrorIds.RateLimited,
+            CubeErrorCategory.LimitsExceeded,
+            string.Format(
+                CultureInfo.InvariantCulture,
+                "Cube asked CubePS to wait {0:N0} s before trying again (Retry-After), longer than the {1:N0} s CubePS waits between retries, so it stopped instead. {2}",
+                asked.TotalSeconds,
+                RequestSettings.MaximumRetryWait.TotalSeconds,
+                e.Message),
+            e.TargetObject,
+            e)
+        {
+            StatusCode = e.StatusCode,
+            ResponseText = e.ResponseText,
+            RequestUri = e.RequestUri,
+            RetryAfter = asked,
+            RecommendedAction = string.Format(CultureInfo.InvariantCulture, "Try again after {0:yyyy-MM-dd HH:mm:ss} UTC, when Cube said it would answer.", DateTime.UtcNow + asked),
+        };
+        return error;
     }
 }

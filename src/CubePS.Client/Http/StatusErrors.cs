@@ -24,18 +24,23 @@ internal static class StatusErrors
         var host = connection.BaseUri.GetLeftPart(UriPartial.Authority);
 
         CubeException error;
-        if (status == 401 || status == 403)
+        if (status == 401)
         {
-            var message = status == 401
-                ? string.Format(CultureInfo.InvariantCulture, "Cube at {0} rejected {1} ({2}).", host, connection.Identity, statusText)
-                : string.Format(CultureInfo.InvariantCulture, "Cube at {0} refused {1} access to assignment {2} ({3}).", host, connection.Identity, context.AssignmentId, statusText);
+            // The credentials themselves: no request of this connection can succeed.
             error = context.Error(
                 CubeErrorIds.AuthenticationFailed,
-                status == 401 ? CubeErrorCategory.AuthenticationError : CubeErrorCategory.PermissionDenied,
-                message);
-            error.RecommendedAction = status == 401
-                ? "Check the token, or the user name and password, and run Connect-Cube again."
-                : "Ask a Cube administrator to give the user access to this assignment.";
+                CubeErrorCategory.AuthenticationError,
+                string.Format(CultureInfo.InvariantCulture, "Cube at {0} rejected {1} ({2}).", host, connection.Identity, statusText));
+            error.RecommendedAction = "Check the token, or the user name and password, and run Connect-Cube again.";
+        }
+        else if (status == 403)
+        {
+            // This assignment only: the same credentials may read the others.
+            error = context.Error(
+                CubeErrorIds.AssignmentForbidden,
+                CubeErrorCategory.PermissionDenied,
+                string.Format(CultureInfo.InvariantCulture, "Cube at {0} refused {1} access to assignment {2} ({3}).", host, connection.Identity, context.AssignmentId, statusText));
+            error.RecommendedAction = "Ask a Cube administrator to give the user access to this assignment.";
         }
         else if (status == 404 && context.PageNumber == 1)
         {
@@ -88,7 +93,7 @@ internal static class StatusErrors
             var shown = length == buffer.Length ? length - 256 : length;
             return shown == 0 ? null : ReplyText.Summarize(buffer, shown, context.Masker);
         }
-        catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is IOException or InvalidDataException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             return null;
         }

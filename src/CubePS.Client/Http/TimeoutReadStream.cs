@@ -77,6 +77,19 @@ internal sealed class TimeoutReadStream : Stream
                     BytesRead));
             }
 
+            if (e is InvalidDataException)
+            {
+                // Content-Encoding gzip or deflate over bytes that are not: the reply, not the network, is broken.
+                throw _context.InvalidResponse(
+                    string.Format(
+                        System.Globalization.CultureInfo.InvariantCulture,
+                        "Cube's reply for {0} says it is compressed (Content-Encoding), but it cannot be decompressed (after {1:N0} bytes): {2}",
+                        _context.Describe(),
+                        BytesRead,
+                        e.Message),
+                    e);
+            }
+
             if (e is IOException or HttpRequestException or ObjectDisposedException)
             {
                 throw _context.ConnectionLost(

@@ -34,9 +34,10 @@ internal sealed class PageReader
     private int _end;
     private int _headLength;
     private long _bufferOffset;
-    private JsonReaderState _state;
+    private JsonReaderState _state = new(JsonLimits.ReaderOptions);
     private Position _position;
     private bool _sawResults;
+    private bool _byteOrderMarkChecked;
 
     /// <param name="onNextLink">Told the <c>next</c> link as soon as it is read, when it comes before the records, so the next page can be fetched while this one is read.</param>
     public PageReader(IRecordSink sink, RequestContext context, Action<string>? onNextLink = null)
@@ -67,7 +68,6 @@ internal sealed class PageReader
         _buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
         try
         {
-            var first = true;
             while (true)
             {
                 MakeRoom();
@@ -87,10 +87,10 @@ internal sealed class PageReader
                 KeepHead(read);
                 _end += read;
                 _page.Bytes += read;
-                if (first)
+                if (!_byteOrderMarkChecked && !SkipByteOrderMark())
                 {
-                    first = false;
-                    SkipByteOrderMark();
+                    // The reply so far could be the start of a byte order mark: read more first.
+                    continue;
                 }
 
                 Outcome outcome;
@@ -104,8 +104,8 @@ internal sealed class PageReader
                 }
                 catch (InvalidOperationException e)
                 {
-                    // Utf8JsonReader reports invalid UTF-8 in a string this way.
-                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "Record {0} of the page has text that is not valid UTF-8: {1}", _page.Records + 1, e.Message), contentType, e);
+                    // Utf8JsonReader reports text it cannot decode this way (records report their own, with the key).
+                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "The page itself (not a record) has text that cannot be decoded near byte {0:N0}: {1}", _bufferOffset, e.Message), contentType, e);
                 }
                 catch (InvalidRecordException e)
                 {
@@ -217,8 +217,13 @@ internal sealed class PageReader
                     {
                         if (value.TokenType == JsonTokenType.String)
                         {
-                            _page.Next = value.GetString();
-                            _onNextLink?.Invoke(_page.Next!);
+                            // An empty (or blank) link names no page: the same as null.
+                            var next = value.GetString();
+                            _page.Next = string.IsNullOrWhiteSpace(next) ? null : next;
+                            if (_page.Next is not null)
+                            {
+                                _onNextLink?.Invoke(_page.Next);
+                            }
                         }
                         else if (value.TokenType == JsonTokenType.Null)
                         {
@@ -298,13 +303,28 @@ internal sealed class PageReader
         }
     }
 
-    private void SkipByteOrderMark()
+    /// <summary>
+    /// Steps over a UTF-8 byte order mark at the start of the reply. False while the bytes read so
+    /// far could still be the start of one (a mark can arrive split over reads).
+    /// </summary>
+    private bool SkipByteOrderMark()
     {
-        if (_end - _start >= 3 && new ReadOnlySpan<byte>(_buffer, _start, 3).SequenceEqual(Utf8Bom))
+        var available = Math.Min(_end - _start, Utf8Bom.Length);
+        if (!new ReadOnlySpan<byte>(_buffer, _start, available).SequenceEqual(new ReadOnlySpan<byte>(Utf8Bom, 0, available)))
         {
-            _start += 3;
-            _bufferOffset += 3;
+            _byteOrderMarkChecked = true;
+            return true;
         }
+
+        if (available < Utf8Bom.Length)
+        {
+            return false;
+        }
+
+        _start += Utf8Bom.Length;
+        _bufferOffset += Utf8Bom.Length;
+        _byteOrderMarkChecked = true;
+        return true;
     }
 
     private CubeException Invalid(string problem, string? contentType, Exception? inner = null)

@@ -2,13 +2,14 @@ using System;
 using System.IO;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using CubePS.Pages;
 
 namespace CubePS.Records;
 
 /// <summary>Rewrites a nested JSON value compactly: whitespace dropped, non-ASCII letters kept as they are.</summary>
 internal sealed class NestedJson
 {
-    private static readonly JsonWriterOptions CompactJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, Indented = false };
+    private static readonly JsonWriterOptions CompactJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, Indented = false, MaxDepth = JsonLimits.MaxDepth };
 
     private MemoryStream? _output;
 
@@ -24,7 +25,7 @@ internal sealed class NestedJson
         _output.SetLength(0);
         using (var writer = new Utf8JsonWriter(_output, CompactJson))
         {
-            var reader = new Utf8JsonReader(json, isFinalBlock: true, state: default);
+            var reader = new Utf8JsonReader(json, JsonLimits.ReaderOptions);
             while (reader.Read())
             {
                 switch (reader.TokenType)

@@ -1,14 +1,16 @@
 using System;
-using System.Buffers.Text;
+using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
+using CubePS.Pages;
 
 namespace CubePS.Records;
 
 /// <summary>
 /// Decodes one customer record from the JSON reader into a <see cref="RecordWriter"/>: every key
-/// into the schema, every value with its JSON type kept (strings stay strings, integers become
-/// Int64, other numbers Decimal or Double, nested objects and arrays compact JSON text). It picks
+/// into the schema, every value with its JSON type (strings as text, numbers as the characters
+/// Cube sent, nested objects and arrays as compact JSON text, nulls as present-but-null). It picks
 /// out what the selection needs (<see cref="RecordFacts"/>) and decides nothing itself.
 /// </summary>
 internal sealed class RecordDecoder
@@ -26,7 +28,8 @@ internal sealed class RecordDecoder
 
     /// <summary>
     /// Decodes the record whose StartObject the reader is on into the record the writer has begun.
-    /// Returns false, with the reader where it was, when the buffer ends inside the record.
+    /// Returns false when the buffer ends inside the record. Throws InvalidRecordException, naming
+    /// the key, for a value that cannot be read.
     /// </summary>
     [MethodImpl(JitHints.HotLoop)]
     public bool TryDecode(ref Utf8JsonReader reader, ReadOnlySpan<byte> buffer, out RecordFacts facts)
@@ -58,10 +61,17 @@ internal sealed class RecordDecoder
             {
                 case JsonTokenType.String:
                 {
-                    var value = WriteString(ref reader, index);
-                    if (column.Role == ColumnRole.CustomerId && Utf8Parser.TryParse(value, out long parsedId, out var used) && used == value.Length)
+                    var value = WriteString(ref reader, index, column);
+                    if (column.Role == ColumnRole.CustomerId)
                     {
-                        facts.CustomerId = parsedId;
+                        if (JsonNumber.TryGetInt64(value, out var parsedId))
+                        {
+                            facts.CustomerId = parsedId;
+                        }
+                        else
+                        {
+                            facts.OtherCustomerId = Encoding.UTF8.GetString(value.ToArray());
+                        }
                     }
                     else if (column.Role == ColumnRole.Updated)
                     {
@@ -73,103 +83,129 @@ internal sealed class RecordDecoder
                 }
 
                 case JsonTokenType.Number:
-                    if (reader.TryGetInt64(out var integer))
+                {
+                    var digits = reader.ValueSpan;
+                    _writer.AddNumber(index, digits);
+                    if (column.Role == ColumnRole.CustomerId)
                     {
-                        _writer.AddInt64(index, integer);
-                        if (column.Role == ColumnRole.CustomerId)
+                        if (JsonNumber.TryGetInt64(digits, out var id))
                         {
-                            facts.CustomerId = integer;
+                            facts.CustomerId = id;
+                        }
+                        else
+                        {
+                            facts.OtherCustomerId = Encoding.UTF8.GetString(digits.ToArray());
                         }
                     }
-                    else if (!HasExponent(reader.ValueSpan) && reader.TryGetDecimal(out var exact))
-                    {
-                        // Plain decimal notation: Decimal keeps it exactly (1.10 stays 1.10).
-                        _writer.AddDecimal(index, exact);
-                    }
-                    else if (reader.TryGetDouble(out var approximate) && !double.IsInfinity(approximate))
-                    {
-                        _writer.AddDouble(index, approximate);
-                    }
-                    else
-                    {
-                        // Beyond Double's range: keep the digits as text rather than lose them.
-                        _writer.AddString(index, reader.ValueSpan);
-                    }
 
-                    if (column.Role == ColumnRole.Updated)
-                    {
-                        facts.HasUpdated = true;
-                        facts.UpdatedText = default;
-                    }
-
+                    MarkNotADate(column, ref facts);
                     break;
+                }
 
                 case JsonTokenType.True:
                 case JsonTokenType.False:
                     _writer.AddBoolean(index, reader.TokenType == JsonTokenType.True);
-                    if (column.Role == ColumnRole.Updated)
-                    {
-                        facts.HasUpdated = true;
-                        facts.UpdatedText = default;
-                    }
-
+                    MarkNotADate(column, ref facts);
                     break;
 
                 case JsonTokenType.Null:
-                    // A null is stored as nothing; the key is in the schema all the same.
+                    _writer.AddNull(index);
                     break;
 
                 case JsonTokenType.StartObject:
                 case JsonTokenType.StartArray:
                 {
                     var start = (int)reader.TokenStartIndex;
-                    if (!reader.TrySkip())
+                    if (!SkipNested(ref reader, column))
                     {
                         return false;
                     }
 
-                    _writer.AddJson(index, _nested.Compact(buffer.Slice(start, (int)reader.BytesConsumed - start)));
-                    if (column.Role == ColumnRole.Updated)
-                    {
-                        facts.HasUpdated = true;
-                        facts.UpdatedText = default;
-                    }
-
+                    _writer.AddJson(index, CompactNested(buffer.Slice(start, (int)reader.BytesConsumed - start), column));
+                    MarkNotADate(column, ref facts);
                     break;
                 }
             }
         }
     }
 
-    /// <summary>Decimal would turn 1e-300 into 0; numbers in exponent notation are Double.</summary>
-    private static bool HasExponent(ReadOnlySpan<byte> number) => number.IndexOfAny((byte)'e', (byte)'E') >= 0;
+    private static void MarkNotADate(Column column, ref RecordFacts facts)
+    {
+        if (column.Role == ColumnRole.Updated)
+        {
+            facts.HasUpdated = true;
+            facts.UpdatedText = default;
+        }
+    }
+
+    private static InvalidRecordException TooDeep(Column column) =>
+        new(string.Format(CultureInfo.InvariantCulture, "the value of '{0}' is nested more than {1} levels deep, more than CubePS reads.", column.Key, JsonLimits.MaxDepth));
+
+    private static bool SkipNested(ref Utf8JsonReader reader, Column column)
+    {
+        try
+        {
+            return reader.TrySkip();
+        }
+        catch (JsonException) when (reader.CurrentDepth >= JsonLimits.MaxDepth - 1)
+        {
+            throw TooDeep(column);
+        }
+    }
+
+    private ReadOnlySpan<byte> CompactNested(ReadOnlySpan<byte> json, Column column)
+    {
+        try
+        {
+            return _nested.Compact(json);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new InvalidRecordException(string.Format(CultureInfo.InvariantCulture, "a string inside the value of '{0}' {1}.", column.Key, TextProblem.Describe(json)));
+        }
+    }
 
     private ReadOnlySpan<byte> ReadKey(ref Utf8JsonReader reader)
     {
-        if (!reader.ValueIsEscaped)
+        try
         {
-            return reader.ValueSpan;
-        }
+            if (!reader.ValueIsEscaped)
+            {
+                // Validated as UTF-8 when the key is first added to the schema.
+                return reader.ValueSpan;
+            }
 
-        var length = reader.CopyString(Scratch(reader.ValueSpan.Length));
-        return new ReadOnlySpan<byte>(_scratch, 0, length);
+            var length = reader.CopyString(Scratch(reader.ValueSpan.Length));
+            return new ReadOnlySpan<byte>(_scratch, 0, length);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new InvalidRecordException("a key " + TextProblem.Describe(reader.ValueSpan) + ".");
+        }
     }
 
     /// <summary>Writes a string value, validating its UTF-8; returns the stored bytes.</summary>
-    private ReadOnlySpan<byte> WriteString(ref Utf8JsonReader reader, int index)
+    private ReadOnlySpan<byte> WriteString(ref Utf8JsonReader reader, int index, Column column)
     {
-        if (!reader.ValueIsEscaped)
+        try
         {
-            // CopyString validates the UTF-8 while it copies, straight into the store.
-            var space = _writer.AddStringSpace(index, reader.ValueSpan.Length);
-            reader.CopyString(space);
-            return space;
-        }
+            if (!reader.ValueIsEscaped)
+            {
+                // CopyString validates the UTF-8 while it copies, straight into the store.
+                var space = _writer.AddStringSpace(index, reader.ValueSpan.Length);
+                reader.CopyString(space);
+                return space;
+            }
 
-        var length = reader.CopyString(Scratch(reader.ValueSpan.Length));
-        var unescaped = new ReadOnlySpan<byte>(_scratch, 0, length);
-        _writer.AddString(index, unescaped);
-        return unescaped;
+            var length = reader.CopyString(Scratch(reader.ValueSpan.Length));
+            var unescaped = new ReadOnlySpan<byte>(_scratch, 0, length);
+            _writer.AddString(index, unescaped);
+            return unescaped;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new InvalidRecordException(string.Format(CultureInfo.InvariantCulture, "the value of '{0}' {1}.", column.Key, TextProblem.Describe(reader.ValueSpan)));
+        }
     }
 
     private Span<byte> Scratch(int length)

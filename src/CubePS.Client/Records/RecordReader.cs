@@ -1,5 +1,4 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -63,36 +62,20 @@ internal static class RecordReader
                 return text;
             }
 
-            case ValueTag.Int64:
+            case ValueTag.Number:
             {
-                var value = BinaryPrimitives.ReadInt64LittleEndian(new ReadOnlySpan<byte>(raw, position, 8));
-                position += 8;
+                var length = (int)ReadVarint(raw, ref position);
+                var value = JsonNumber.ToValue(new ReadOnlySpan<byte>(raw, position, length));
+                position += length;
                 return value;
-            }
-
-            case ValueTag.Double:
-            {
-                var value = BitConverter.Int64BitsToDouble(BinaryPrimitives.ReadInt64LittleEndian(new ReadOnlySpan<byte>(raw, position, 8)));
-                position += 8;
-                return value;
-            }
-
-            case ValueTag.Decimal:
-            {
-                var bits = new int[4];
-                for (var i = 0; i < 4; i++)
-                {
-                    bits[i] = BinaryPrimitives.ReadInt32LittleEndian(new ReadOnlySpan<byte>(raw, position, 4));
-                    position += 4;
-                }
-
-                return new decimal(bits);
             }
 
             case ValueTag.True:
                 return true;
             case ValueTag.False:
                 return false;
+            case ValueTag.Null:
+                return null;
             default:
                 throw new InvalidOperationException("A stored record is damaged: unknown value tag " + (byte)tag + ".");
         }

@@ -101,7 +101,7 @@ internal sealed class RecordSchema
         }
         catch (DecoderFallbackException e)
         {
-            throw new InvalidRecordException("A key is not valid UTF-8.", e);
+            throw new InvalidRecordException("a key " + TextProblem.Describe(utf8Key) + ".", e);
         }
     }
 

@@ -1,13 +1,13 @@
 using System;
-using System.Buffers.Binary;
 using CubePS.Storage;
 
 namespace CubePS.Records;
 
 /// <summary>
 /// Encodes records into a chunk store, compactly: per value its column number (+1, as a varint),
-/// a <see cref="ValueTag"/> and the value (UTF-8 text as sent, 8 bytes for a number, nothing for a
-/// boolean); nulls are left out; a 0 ends the record. <see cref="RecordReader"/> reads it back.
+/// a <see cref="ValueTag"/> and the value (UTF-8 text, a number's characters as sent, nothing for
+/// a boolean or null), in the record's own key order; a 0 ends the record. Keys are column
+/// numbers, so a record costs about what its values do. <see cref="RecordReader"/> reads it back.
 /// </summary>
 internal sealed class RecordWriter
 {
@@ -61,32 +61,15 @@ internal sealed class RecordWriter
         WriteBytes(utf8);
     }
 
-    public void AddInt64(int column, long value)
+    /// <summary>A JSON number, as the characters Cube sent.</summary>
+    public void AddNumber(int column, ReadOnlySpan<byte> utf8)
     {
-        WriteHeader(column, ValueTag.Int64);
-        BinaryPrimitives.WriteInt64LittleEndian(_store.GetSpan(8), value);
-        _store.Advance(8);
+        WriteHeader(column, ValueTag.Number);
+        WriteBytes(utf8);
     }
 
-    public void AddDouble(int column, double value)
-    {
-        WriteHeader(column, ValueTag.Double);
-        BinaryPrimitives.WriteInt64LittleEndian(_store.GetSpan(8), BitConverter.DoubleToInt64Bits(value));
-        _store.Advance(8);
-    }
-
-    public void AddDecimal(int column, decimal value)
-    {
-        WriteHeader(column, ValueTag.Decimal);
-        var span = _store.GetSpan(16);
-        var bits = decimal.GetBits(value);
-        for (var i = 0; i < 4; i++)
-        {
-            BinaryPrimitives.WriteInt32LittleEndian(span.Slice(i * 4, 4), bits[i]);
-        }
-
-        _store.Advance(16);
-    }
+    /// <summary>A key present with the value null.</summary>
+    public void AddNull(int column) => WriteHeader(column, ValueTag.Null);
 
     public void AddBoolean(int column, bool value) => WriteHeader(column, value ? ValueTag.True : ValueTag.False);
 

@@ -24,16 +24,16 @@ internal enum FilterVerdict
 internal sealed class CustomerFilter
 {
     private readonly HashSet<long>? _customerIds;
-    private readonly DateTime? _updatedSince;
+    private readonly UpdatedSinceRule? _updatedSince;
 
     public CustomerFilter(IReadOnlyCollection<long>? customerIds, DateTime? updatedSince)
     {
         _customerIds = customerIds is { Count: > 0 } ? new HashSet<long>(customerIds) : null;
-        _updatedSince = updatedSince;
+        _updatedSince = updatedSince is { } since ? new UpdatedSinceRule(since) : null;
     }
 
     /// <summary>True when records may be dropped.</summary>
-    public bool IsActive => _customerIds is not null || _updatedSince.HasValue;
+    public bool IsActive => _customerIds is not null || _updatedSince is not null;
 
     public FilterVerdict Judge(in RecordFacts facts)
     {
@@ -42,7 +42,7 @@ internal sealed class CustomerFilter
             return FilterVerdict.Dropped;
         }
 
-        if (_updatedSince is not { } since)
+        if (_updatedSince is null)
         {
             return FilterVerdict.Kept;
         }
@@ -53,9 +53,6 @@ internal sealed class CustomerFilter
             return FilterVerdict.KeptUndated;
         }
 
-        // Cube's updated value is a date: a record changed on the day of -UpdatedSince is kept,
-        // so a nightly job may see a record twice but never misses one.
-        var isDateOnly = updated.TimeOfDay == TimeSpan.Zero;
-        return (isDateOnly ? updated >= since.Date : updated >= since) ? FilterVerdict.Kept : FilterVerdict.Dropped;
+        return _updatedSince.IsOnOrAfter(updated) ? FilterVerdict.Kept : FilterVerdict.Dropped;
     }
 }

@@ -4,14 +4,38 @@ using System.Text;
 
 namespace CubePS.Selection;
 
-/// <summary>Reading Cube's <c>updated</c> values: <c>yyyy-MM-dd</c>, sometimes with a time after it.</summary>
-internal static class UpdatedDate
+/// <summary>What kind of moment an <c>updated</c> value names.</summary>
+internal enum UpdatedKind
 {
+    /// <summary>A date, yyyy-MM-dd, as Cube sends it: a day in Cube's own time zone, which CubePS does not know.</summary>
+    Date,
+
+    /// <summary>A date and time without an offset: a wall-clock time in Cube's time zone.</summary>
+    WallClock,
+
+    /// <summary>A date and time with an offset (or Z): an instant.</summary>
+    Instant,
+}
+
+/// <summary>An <c>updated</c> value, read.</summary>
+internal readonly struct UpdatedDate
+{
+    private UpdatedDate(UpdatedKind kind, DateTime value)
+    {
+        Kind = kind;
+        Value = value;
+    }
+
+    public UpdatedKind Kind { get; }
+
+    /// <summary>The date (Date), the wall-clock time (WallClock), or the instant in UTC (Instant).</summary>
+    public DateTime Value { get; }
+
     /// <summary>
-    /// Parses the date at the start of an <c>updated</c> value: yyyy-MM-dd as Cube sends it, with an
-    /// optional time after it (ISO 8601 'T' or a space), which is then compared too.
+    /// Reads an <c>updated</c> value: yyyy-MM-dd as Cube sends it, or a date with a time after it
+    /// (ISO 8601 'T' or a space), with or without an offset.
     /// </summary>
-    public static bool TryParse(ReadOnlySpan<byte> utf8, out DateTime value)
+    public static bool TryParse(ReadOnlySpan<byte> utf8, out UpdatedDate value)
     {
         value = default;
         if (utf8.Length < 10)
@@ -22,25 +46,37 @@ internal static class UpdatedDate
         var text = Encoding.UTF8.GetString(utf8.ToArray()).Trim();
         if (text.Length == 10)
         {
-            return DateTime.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
+            if (!DateTime.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+            {
+                return false;
+            }
+
+            value = new UpdatedDate(UpdatedKind.Date, date);
+            return true;
         }
 
-        if (text[10] != 'T' && text[10] != ' ')
+        if (text.Length < 11 || (text[10] != 'T' && text[10] != ' '))
         {
             return false;
         }
 
-        if (!DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out value))
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
         {
             return false;
         }
 
-        // A time with an offset is compared in local time, as -UpdatedSince is given.
-        if (value.Kind == DateTimeKind.Utc)
-        {
-            value = value.ToLocalTime();
-        }
-
+        // An offset (or Z) makes it an instant; without one it is Cube's wall-clock time.
+        var hasOffset = text.EndsWith("Z", StringComparison.OrdinalIgnoreCase) || HasOffsetSuffix(text);
+        value = hasOffset
+            ? new UpdatedDate(UpdatedKind.Instant, parsed.UtcDateTime)
+            : new UpdatedDate(UpdatedKind.WallClock, DateTime.SpecifyKind(parsed.DateTime, DateTimeKind.Unspecified));
         return true;
+    }
+
+    private static bool HasOffsetSuffix(string text)
+    {
+        // ...+01:00, ...-0500 or ...+01 after the time (the date's own '-' come before position 10).
+        var sign = Math.Max(text.LastIndexOf('+'), text.LastIndexOf('-'));
+        return sign > 10;
     }
 }

@@ -41,17 +41,19 @@ public sealed class ConnectCubeCommand : CubeCmdlet
     [Parameter(Mandatory = true, ParameterSetName = AccountWithToken)]
     [Parameter(Mandatory = true, ParameterSetName = BaseUriWithToken)]
     [ValidateNotNull]
-    [ValidateNotEmptySecret]
+    [TokenNotPlainText]
+    [ValidateToken]
     public SecureString? Token { get; set; }
 
     /// <summary>A Cube user's email and password, sent with HTTP Basic authentication.</summary>
     [Parameter(Mandatory = true, ParameterSetName = AccountWithCredential)]
     [Parameter(Mandatory = true, ParameterSetName = BaseUriWithCredential)]
     [ValidateNotNull]
+    [ValidateCubeCredential]
     public PSCredential? Credential { get; set; }
 
     [Parameter]
-    [ValidateRange(1, int.MaxValue)]
+    [ValidateRange(1, RequestSettings.MaximumTimeoutSec)]
     public int TimeoutSec { get; set; } = RequestSettings.DefaultTimeoutSec;
 
     [Parameter]
@@ -83,7 +85,7 @@ public sealed class ConnectCubeCommand : CubeCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void EndProcessing()
+    private protected override void EndCubeProcessing()
     {
         var options = new ConnectionOptions
         {

@@ -31,6 +31,26 @@ public abstract class CubeCmdlet : PSCmdlet, IDisposable
 
     protected override void StopProcessing() => _stopping.Cancel();
 
+    // Every failure leaves a cmdlet as an error record with a stable id: the client's own
+    // (CubeException), or CubeUnexpectedError for anything else, never a bare .NET exception.
+    protected sealed override void BeginProcessing() => Guard(BeginCubeProcessing);
+
+    protected sealed override void ProcessRecord() => Guard(ProcessCubeRecord);
+
+    protected sealed override void EndProcessing() => Guard(EndCubeProcessing);
+
+    private protected virtual void BeginCubeProcessing()
+    {
+    }
+
+    private protected virtual void ProcessCubeRecord()
+    {
+    }
+
+    private protected virtual void EndCubeProcessing()
+    {
+    }
+
     /// <summary>
     /// Runs <paramref name="work"/> on the thread pool and, meanwhile, writes what it logs on this
     /// (the pipeline) thread. Ctrl+C cancels the work and ends the call with PipelineStoppedException;
@@ -105,6 +125,31 @@ public abstract class CubeCmdlet : PSCmdlet, IDisposable
         return Enum.TryParse(value.ToString(), ignoreCase: true, out ActionPreference preference)
             ? preference != ActionPreference.SilentlyContinue && preference != ActionPreference.Ignore
             : true;
+    }
+
+    /// <summary>
+    /// Runs a stage of the cmdlet. A CubeException that reaches here ends the call with its own id;
+    /// any other failure (a bug) ends it with CubeUnexpectedError. PowerShell's own exceptions
+    /// (a terminating error already made, a stopped pipeline) pass through untouched.
+    /// </summary>
+    private void Guard(Action stage)
+    {
+        try
+        {
+            stage();
+        }
+        catch (CubeException e)
+        {
+            ThrowTerminatingError(ErrorRecords.From(e));
+        }
+        catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (Exception e) when (e is not RuntimeException and not OperationCanceledException)
+        {
+            ThrowTerminatingError(ErrorRecords.Unexpected(e, MyInvocation.MyCommand.Name));
+        }
     }
 
     private static void WaitQuietly(Task task)

@@ -19,7 +19,7 @@ public sealed class DisconnectCubeCommand : CubeCmdlet
     [ValidateNotNull]
     public Connection? Connection { get; set; }
 
-    protected override void ProcessRecord()
+    private protected override void ProcessCubeRecord()
     {
         if (Connection is not null)
         {

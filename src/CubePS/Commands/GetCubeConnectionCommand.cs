@@ -18,7 +18,7 @@ namespace CubePS.Commands;
 [OutputType(typeof(Connection))]
 public sealed class GetCubeConnectionCommand : CubeCmdlet
 {
-    protected override void EndProcessing()
+    private protected override void EndCubeProcessing()
     {
         var connection = ConnectionRegistry.Current;
         if (connection is null)

@@ -17,6 +17,15 @@ internal static class ErrorRecords
         return record;
     }
 
+    /// <summary>A failure CubePS did not foresee: a bug, reported with a stable id and the original exception inside.</summary>
+    public static ErrorRecord Unexpected(Exception exception, string command)
+    {
+        var wrapped = new InvalidOperationException(
+            command + " failed unexpectedly: " + exception.GetType().FullName + ": " + exception.Message + " This is a bug in CubePS; please report it with this error's details.",
+            exception);
+        return new ErrorRecord(wrapped, CubeErrorIds.UnexpectedError, ErrorCategory.NotSpecified, null);
+    }
+
     public static ErrorRecord InvalidArgument(string message, object? target) =>
         new(new ArgumentException(message), CubeErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, target);
 

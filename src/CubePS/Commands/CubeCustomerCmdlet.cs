@@ -1,0 +1,243 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Management.Automation;
+using CubePS.Connections;
+using CubePS.Customers;
+using CubePS.Errors;
+
+namespace CubePS.Commands;
+
+/// <summary>
+/// What Get-CubeCustomer and Export-CubeCustomer share: the selection parameters (assignments from
+/// the pipeline, -CustomerId, -UpdatedSince, request settings), and the download of every
+/// assignment of the call into one collection, with one rule for errors: a failure that concerns
+/// one assignment is written and the others go on; one that no further request can avoid ends the call.
+/// </summary>
+public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
+{
+    /// <summary>
+    /// The environment variable that sets how many megabytes of compressed records a call keeps in
+    /// memory before the rest goes to a temporary file.
+    /// </summary>
+    internal const string SpoolMemoryVariable = "CUBE_SPOOL_MEMORY_MB";
+
+    /// <summary>The largest CUBE_SPOOL_MEMORY_MB: a terabyte, far beyond any machine's memory, and no overflow.</summary>
+    internal const long MaximumSpoolMemoryMegabytes = 1024L * 1024;
+
+    // Assignments in the order asked for, each with the customers wanted (null: all of them).
+    private readonly List<int> _assignmentOrder = new();
+    private readonly Dictionary<int, HashSet<long>?> _customersWanted = new();
+    private CustomerCollection? _collection;
+
+    /// <summary>The assignment(s) to read, as shown in the Cube GUI.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("assignment_id")]
+    [ValidateRange(1, int.MaxValue)]
+    public int[] AssignmentId { get; set; } = Array.Empty<int>();
+
+    /// <summary>Only these customers.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("customer_id")]
+    [ValidateRange(1L, long.MaxValue)]
+    public long[]? CustomerId { get; set; }
+
+    /// <summary>Only customers whose 'updated' value is on or after this.</summary>
+    [Parameter]
+    public DateTime? UpdatedSince { get; set; }
+
+    /// <summary>Seconds to wait for Cube's answer, and for each part of a reply (this call only).</summary>
+    [Parameter]
+    [ValidateRange(1, RequestSettings.MaximumTimeoutSec)]
+    public int? TimeoutSec { get; set; }
+
+    /// <summary>Retries of a request that failed transiently (this call only).</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int? MaximumRetryCount { get; set; }
+
+    /// <summary>Seconds before the first retry; each further retry waits twice as long (this call only).</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int? RetryIntervalSec { get; set; }
+
+    /// <summary>True when -CustomerId or -UpdatedSince may leave customers out.</summary>
+    private protected bool HasFilters => UpdatedSince.HasValue || _customersWanted.Values.Any(ids => ids is not null);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            // Also reached when the pipeline stops: the spool's temporary file goes with it.
+            _collection?.Dispose();
+            _collection = null;
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private protected override void ProcessCubeRecord()
+    {
+        foreach (var assignmentId in AssignmentId)
+        {
+            HashSet<long>? wanted = CustomerId is { Length: > 0 } ? new HashSet<long>(CustomerId) : null;
+            if (!_customersWanted.TryGetValue(assignmentId, out var already))
+            {
+                _assignmentOrder.Add(assignmentId);
+                _customersWanted.Add(assignmentId, wanted);
+            }
+            else if (already is not null)
+            {
+                // Asked for twice: all customers if either asked for all, else both sets.
+                if (wanted is null)
+                {
+                    _customersWanted[assignmentId] = null;
+                }
+                else
+                {
+                    already.UnionWith(wanted);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Downloads every assignment of the call into one collection (owned by the cmdlet). Returns
+    /// false in <paramref name="allRead"/> when an assignment was left unread (-First was met, or
+    /// Cube asked CubePS to stay away).
+    /// </summary>
+    private protected CustomerCollection DownloadAll(ulong skip, ulong first, out bool allRead)
+    {
+        var connection = ResolveConnection();
+        var settings = connection.RequestSettings.With(TimeoutSec, MaximumRetryCount, RetryIntervalSec);
+        var collection = _collection = new CustomerCollection(new CustomerCollectionOptions
+        {
+            Skip = skip,
+            First = first,
+            UpdatedSince = UpdatedSince,
+            SpoolMemoryBytes = SpoolMemoryBytes(),
+        });
+
+        allRead = true;
+        CubeException? rateLimited = null;
+        var reading = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var assignmentId in _assignmentOrder)
+        {
+            if (collection.IsFull)
+            {
+                allRead = false;
+                break;
+            }
+
+            if (rateLimited is not null)
+            {
+                // Cube asked to be left alone: the other assignments are not requested at all.
+                allRead = false;
+                WriteCubeError(NotRequested(assignmentId, rateLimited));
+                continue;
+            }
+
+            var wanted = _customersWanted[assignmentId];
+            try
+            {
+                IReadOnlyList<long> missing = Array.Empty<long>();
+                RunBlocking(async (log, token) => missing = await new CustomerDownloader(connection, settings, log).DownloadAsync(assignmentId, wanted, collection, token).ConfigureAwait(false));
+                foreach (var customerId in missing)
+                {
+                    WriteCubeError(CustomerNotFound(assignmentId, customerId));
+                }
+            }
+            catch (CubeException e) when (!EndsTheCall(e))
+            {
+                // This assignment failed and left nothing in the collection; the others go on.
+                WriteCubeError(e);
+                if (e.ErrorId == CubeErrorIds.RateLimited)
+                {
+                    rateLimited = e;
+                }
+            }
+        }
+
+        WriteVerbose(string.Format(
+            CultureInfo.InvariantCulture,
+            "Read {0:N0} customers ({1:N0} kept) in {2:N1} s; held as {3:N1} MB in memory{4} until all are in.",
+            collection.RecordsReceived,
+            collection.Count,
+            reading.Elapsed.TotalSeconds,
+            collection.SpoolMemoryBytes / 1048576.0,
+            collection.PeakTemporaryFileBytes > 0 ? string.Format(CultureInfo.InvariantCulture, " and a {0:N1} MB temporary file", collection.PeakTemporaryFileBytes / 1048576.0) : string.Empty));
+        WarnAboutChangedData(collection);
+        return collection;
+    }
+
+    /// <summary>Refused credentials or certificate, or no room to hold the records: every further assignment would fail the same way.</summary>
+    private static bool EndsTheCall(CubeException e) =>
+        e.ErrorId is CubeErrorIds.AuthenticationFailed or CubeErrorIds.CertificateRejected or CubeErrorIds.TemporaryStorageFailed;
+
+    private static CubeException NotRequested(int assignmentId, CubeException rateLimited) =>
+        new(
+            CubeErrorIds.RateLimited,
+            CubeErrorCategory.LimitsExceeded,
+            string.Format(
+                CultureInfo.InvariantCulture,
+                "Assignment {0} was not requested: Cube asked CubePS to wait {1:N0} s before asking again (assignment {2}).",
+                assignmentId,
+                rateLimited.RetryAfter?.TotalSeconds ?? 0,
+                rateLimited.TargetObject),
+            assignmentId)
+        {
+            RecommendedAction = rateLimited.RecommendedAction,
+        };
+
+    private static CubeException CustomerNotFound(int assignmentId, long customerId) =>
+        new(
+            CubeErrorIds.CustomerNotFound,
+            CubeErrorCategory.ObjectNotFound,
+            string.Format(CultureInfo.InvariantCulture, "Assignment {0} has no customer with customer_id {1}.", assignmentId, customerId),
+            customerId)
+        {
+            RecommendedAction = "Check the customer id, and that the customer belongs to this assignment.",
+        };
+
+    private void WarnAboutChangedData(CustomerCollection collection)
+    {
+        foreach (var renamed in collection.RenamedKeys)
+        {
+            WriteWarning(string.Format(
+                CultureInfo.InvariantCulture,
+                "Cube sent the key '{0}', which PowerShell cannot use as a property name as it is (it is empty, reserved, or equal to another key but for case); its values are in the property '{1}'.",
+                renamed.Key,
+                renamed.Value));
+        }
+
+        if (collection.UndatedRecordsKept > 0)
+        {
+            WriteWarning(string.Format(
+                CultureInfo.InvariantCulture,
+                "{0:N0} customers have no date in 'updated'; -UpdatedSince kept them because it cannot tell whether they changed.",
+                collection.UndatedRecordsKept));
+        }
+    }
+
+    private static long SpoolMemoryBytes()
+    {
+        var text = Environment.GetEnvironmentVariable(SpoolMemoryVariable);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return CustomerCollectionOptions.DefaultSpoolMemoryBytes;
+        }
+
+        if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var megabytes) || megabytes is < 0 or > MaximumSpoolMemoryMegabytes)
+        {
+            throw ConnectionVariables.Invalid(string.Format(
+                CultureInfo.InvariantCulture,
+                "{0} must be a whole number of megabytes from 0 to {1}, not '{2}'.",
+                SpoolMemoryVariable,
+                MaximumSpoolMemoryMegabytes,
+                text));
+        }
+
+        return megabytes * 1024 * 1024;
+    }
+}
