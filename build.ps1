@@ -13,18 +13,27 @@
     Demo     Build, start the Cube simulator, run a short session against it, stop it.
     Bench    Build, then measure CubePS against an Invoke-RestMethod loop (out/bench).
     Package  Build, then out/CubePS.<version>.nupkg through Publish-PSResource.
+    Fuzz     SharpFuzz and AFL++ on the page reader for -Minutes (default 10), findings in out/fuzz;
+             installs Debian's afl++ when missing (as root). Not part of Test or CI: tests/fuzz/README.md.
     Clean    Remove out/ and the bin/obj folders.
 
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Fuzz -Minutes 1
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Fuzz', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Release', 'Debug')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    # -Task Fuzz: how long AFL++ runs.
+    [ValidateRange(1, 10080)]
+    [int] $Minutes = 10
 )
 
 $ErrorActionPreference = 'Stop'
@@ -43,14 +52,16 @@ $ResultsOut = Join-Path $Out 'test-results'
 Import-Module (Join-Path $Root '.build/BuildTools.psm1') -Force
 
 # The files the module ships, and nothing else: the root module and the module's own two dlls, and
-# in the dependency folder the netstandard2.0 closure of System.Text.Json, which Windows
-# PowerShell 5.1 loads through the module's resolver. The folder's name lives in
+# in the dependency folder the netstandard2.0 closure of System.Text.Json and MiniExcel, which
+# the module's resolver hands out (Windows PowerShell 5.1 needs all of it, PowerShell 7 only
+# MiniExcel: it carries its own System.Text.Json). The folder's name lives in
 # src/Directory.Build.props (CubePS.dll reads it from its own metadata).
 $ModuleAssemblies = @('CubePS.dll', 'CubePS.Client.dll')
 $DependencyFolder = ([xml](Get-Content -Raw -LiteralPath (Join-Path $Root 'src/Directory.Build.props'))).Project.PropertyGroup.CubeDependencyFolder
 if (-not $DependencyFolder) { throw 'src/Directory.Build.props does not name CubeDependencyFolder.' }
 $DependencyAssemblies = @(
     'Microsoft.Bcl.AsyncInterfaces.dll'
+    'MiniExcel.dll'
     'System.Buffers.dll'
     'System.Memory.dll'
     'System.Numerics.Vectors.dll'
@@ -107,7 +118,7 @@ function Invoke-Build {
     # Compile only: the same sources against .NET Framework 4.7.2's reference assemblies, so that
     # an API Windows PowerShell 5.1 lacks fails here, not on a user's machine. Nothing of it ships.
     Invoke-Native dotnet @('build', $project, '--framework', 'net472', '--configuration', $Configuration,
-        "-p:Version=$Version", '--nologo', '--verbosity', 'quiet')
+        "-p:Version=$Version", '--nologo', '--verbosity', 'quiet', '-clp:NoSummary')
     Invoke-Native dotnet @('build', (Join-Path $Root 'tests/CubeSimulator/CubeSimulator.csproj'), '--configuration', $Configuration,
         '--output', $SimulatorOut, '--nologo', '--verbosity', 'quiet')
 
@@ -218,6 +229,13 @@ function Invoke-Bench {
     if ($exitCode -ne 0) { throw "The benchmark failed (exit code $exitCode)." }
 }
 
+function Invoke-Fuzz {
+    # Builds the fuzzer itself (no module build needed); the script says what it found and where.
+    $exitCode = Invoke-Pwsh -File (Join-Path $Root 'tests/fuzz/Invoke-Fuzz.ps1') -ArgumentList @(
+        '-Root', $Root, '-OutputDirectory', (Join-Path $Out 'fuzz'), '-Minutes', $Minutes, '-Configuration', $Configuration)
+    if ($exitCode -ne 0) { throw "The fuzz run found crashes or hangs, or could not run (exit code $exitCode): see above." }
+}
+
 switch ($Task) {
     'Clean' { Invoke-Clean }
     'Build' { Invoke-Build }
@@ -225,4 +243,5 @@ switch ($Task) {
     'Demo' { Invoke-Demo }
     'Bench' { Invoke-Bench }
     'Package' { Invoke-Build; Invoke-Package }
+    'Fuzz' { Invoke-Fuzz }
 }

@@ -6,7 +6,8 @@
     The words come from the Markdown; every fact about a parameter (type, whether mandatory,
     position, pipeline input, aliases) and the syntax come from the built cmdlets themselves, so
     help cannot drift from the code. Fails when a cmdlet has no help file, a parameter has no
-    description, or help describes a parameter the cmdlet does not have. Run by build.ps1 in a
+    description, or help describes a parameter the cmdlet does not have, or an optional parameter
+    has no 'Default value:' (or one that differs from the cmdlet's own). Run by build.ps1 in a
     fresh pwsh, since it loads the built module.
 #>
 param(
@@ -45,7 +46,14 @@ function Read-HelpMarkdown {
     $text = { param($name) @($blocks | Where-Object { $_.Section -eq $name -and -not $_.Title } | ForEach-Object { ConvertTo-Paragraphs $_.Text }) }
     $items = { param($name) @($blocks | Where-Object { $_.Section -eq $name -and $_.Title } | ForEach-Object { [pscustomobject]@{ Title = $_.Title; Code = @($_.Code); Paragraphs = @(ConvertTo-Paragraphs $_.Text) } }) }
     $parameters = [ordered]@{}
-    foreach ($parameter in & $items 'PARAMETERS') { $parameters[$parameter.Title.TrimStart('-')] = $parameter.Paragraphs }
+    $defaults = @{}
+    foreach ($parameter in & $items 'PARAMETERS') {
+        $name = $parameter.Title.TrimStart('-')
+        # A paragraph 'Default value: ...' is the parameter's default, shown where help shows defaults.
+        $parameters[$name] = @($parameter.Paragraphs | Where-Object { $_ -notlike 'Default value:*' })
+        $default = $parameter.Paragraphs | Where-Object { $_ -like 'Default value:*' } | Select-Object -First 1
+        if ($default) { $defaults[$name] = $default.Substring('Default value:'.Length).Trim() }
+    }
     [pscustomobject]@{
         Synopsis    = & $text 'SYNOPSIS'
         Description = & $text 'DESCRIPTION'
@@ -55,6 +63,7 @@ function Read-HelpMarkdown {
         Inputs      = & $items 'INPUTS'
         Outputs     = & $items 'OUTPUTS'
         Parameters  = $parameters
+        Defaults    = $defaults
     }
 }
 
@@ -104,7 +113,7 @@ function Get-PipelineInput($Attributes) {
     if ($kinds) { "True ($($kinds -join ', '))" } else { 'False' }
 }
 
-function Write-Parameter($Parameter, [string[]] $Description, [bool] $Required, [string] $Position, [string] $PipelineInput) {
+function Write-Parameter($Parameter, [string[]] $Description, [bool] $Required, [string] $Position, [string] $PipelineInput, [string] $DefaultValue) {
     $typeName = $Parameter.ParameterType
     if ($typeName.IsGenericType -and $typeName.GetGenericTypeDefinition() -eq [Nullable`1]) { $typeName = $typeName.GetGenericArguments()[0] }
     $writer.WriteStartElement('command', 'parameter', $ns.command)
@@ -126,7 +135,7 @@ function Write-Parameter($Parameter, [string[]] $Description, [bool] $Required, 
     $writer.WriteStartElement('dev', 'type', $ns.dev)
     $writer.WriteElementString('maml', 'name', $ns.maml, $typeName.FullName)
     $writer.WriteEndElement()
-    $writer.WriteElementString('dev', 'defaultValue', $ns.dev, $(if ($typeName -eq [System.Management.Automation.SwitchParameter]) { 'False' } else { 'None' }))
+    $writer.WriteElementString('dev', 'defaultValue', $ns.dev, $DefaultValue)
     $writer.WriteEndElement()
 }
 
@@ -143,6 +152,26 @@ foreach ($command in $commands) {
     $unknown = @($doc.Parameters.Keys | Where-Object { $_ -notin $parameters.Name })
     if ($unknown) { throw "$($command.Name): help describes parameter(s) it does not have: $($unknown -join ', ')." }
     if (-not $doc.Synopsis -or -not $doc.Description -or $doc.Examples.Count -lt 2) { throw "$($command.Name): help needs a synopsis, a description and at least two examples." }
+
+    # Every parameter's default, as help shows it: a switch is False, a parameter that every
+    # parameter set requires has none, any other says in its help what happens without it; where
+    # the cmdlet itself starts with a value, the help must say that value.
+    $instance = [Activator]::CreateInstance($command.ImplementingType)
+    $defaultValues = @{}
+    foreach ($parameter in $parameters) {
+        $attributes = @($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] })
+        $alwaysMandatory = [bool]($attributes.Count -and -not ($attributes | Where-Object { -not $_.Mandatory }))
+        $written = $doc.Defaults[$parameter.Name]
+        if ($parameter.ParameterType -eq [System.Management.Automation.SwitchParameter]) { $defaultValues[$parameter.Name] = 'False'; continue }
+        if ($alwaysMandatory) { $defaultValues[$parameter.Name] = 'None'; continue }
+        if (-not $written) { throw "$($command.Name) -$($parameter.Name): help says no 'Default value:'." }
+        $property = $instance.PSObject.Properties[$parameter.Name]
+        $actual = if ($property) { $property.Value } else { $null }
+        if ($null -ne $actual -and -not ($actual -is [array] -and $actual.Count -eq 0) -and -not $written.StartsWith("$actual")) {
+            throw "$($command.Name) -$($parameter.Name): help says the default is '$written', but the cmdlet starts with '$actual'."
+        }
+        $defaultValues[$parameter.Name] = $written
+    }
 
     $writer.WriteStartElement('command', 'command', $ns.command)
     $writer.WriteAttributeString('xmlns', 'maml', $null, $ns.maml)
@@ -163,7 +192,7 @@ foreach ($command in $commands) {
             $full = $command.Parameters[$parameter.Name]
             $position = if ($parameter.Position -ge 0) { "$($parameter.Position)" } else { 'named' }
             $pipeline = if ($parameter.ValueFromPipeline -or $parameter.ValueFromPipelineByPropertyName) { Get-PipelineInput @($parameter) } else { 'False' }
-            Write-Parameter $full $doc.Parameters[$parameter.Name] $parameter.IsMandatory $position $pipeline
+            Write-Parameter $full $doc.Parameters[$parameter.Name] $parameter.IsMandatory $position $pipeline $defaultValues[$parameter.Name]
         }
         $writer.WriteEndElement()
     }
@@ -175,7 +204,7 @@ foreach ($command in $commands) {
         $mandatory = [bool]($attributes.Count -and -not ($attributes | Where-Object { -not $_.Mandatory }))
         $positions = @($attributes | Where-Object { $_.Position -ge 0 } | ForEach-Object Position | Sort-Object -Unique)
         $position = if ($positions.Count) { "$($positions[0])" } else { 'named' }
-        Write-Parameter $parameter $doc.Parameters[$parameter.Name] $mandatory $position (Get-PipelineInput $attributes)
+        Write-Parameter $parameter $doc.Parameters[$parameter.Name] $mandatory $position (Get-PipelineInput $attributes) $defaultValues[$parameter.Name]
     }
     $writer.WriteEndElement()
 

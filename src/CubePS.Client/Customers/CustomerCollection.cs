@@ -79,6 +79,9 @@ internal sealed class CustomerCollection : IDisposable
     /// </summary>
     public IEnumerable<object?[]> ReadRecords() => RecordReader.Read(_store, new object?[Schema.Count]);
 
+    /// <summary>Reads the records back as stored (for writing them to a file without making .NET objects).</summary>
+    public IEnumerable<StoredRecord> ReadStoredRecords() => RecordReader.ReadFields(_store);
+
     public void Dispose() => _store.Dispose();
 
     public CollectionMark Mark() =>

@@ -19,4 +19,5 @@ internal enum CubeErrorCategory
     LimitsExceeded,
     SecurityError,
     WriteError,
+    ResourceExists,
 }

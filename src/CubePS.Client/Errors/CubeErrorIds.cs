@@ -24,4 +24,7 @@ internal static class CubeErrorIds
     public const string UnsafeRedirect = "CubeUnsafeRedirect";
     public const string TemporaryStorageFailed = "CubeTemporaryStorageFailed";
     public const string UnexpectedError = "CubeUnexpectedError";
+    public const string FileExists = "CubeFileExists";
+    public const string ExportFailed = "CubeExportFailed";
+    public const string WorksheetLimit = "CubeWorksheetLimit";
 }

@@ -17,4 +17,7 @@ internal interface ICubeLog
     void Warning(string message);
 
     void Progress(DownloadProgress progress);
+
+    /// <summary>How many of <paramref name="total"/> records are written out (to objects or a file).</summary>
+    void Writing(long written, long total);
 }

@@ -31,6 +31,50 @@ internal static class RecordReader
         }
     }
 
+    /// <summary>
+    /// Every record of <paramref name="store"/>, in order, as its stored fields (for writing them
+    /// out without making .NET values first). The same object is reused for the next record.
+    /// </summary>
+    public static IEnumerable<StoredRecord> ReadFields(ChunkStore store)
+    {
+        var record = new StoredRecord();
+        foreach (var chunk in store.ReadChunks())
+        {
+            record.Raw = chunk.Array!;
+            var position = chunk.Offset;
+            var end = chunk.Offset + chunk.Count;
+            while (position < end)
+            {
+                position = ReadFields(chunk.Array!, position, record);
+                yield return record;
+            }
+        }
+    }
+
+    [MethodImpl(JitHints.HotLoop)]
+    private static int ReadFields(byte[] raw, int position, StoredRecord record)
+    {
+        record.Clear();
+        while (true)
+        {
+            var columnPlusOne = (int)ReadVarint(raw, ref position);
+            if (columnPlusOne == RecordWriter.EndOfRecord)
+            {
+                return position;
+            }
+
+            var field = new StoredField { Column = columnPlusOne - 1, Tag = (ValueTag)raw[position++] };
+            if (field.Tag is ValueTag.String or ValueTag.Json or ValueTag.Number)
+            {
+                field.Length = (int)ReadVarint(raw, ref position);
+                field.Offset = position;
+                position += field.Length;
+            }
+
+            record.Add(field);
+        }
+    }
+
     /// <summary>Decodes the record at <paramref name="position"/> into <paramref name="values"/>; returns where the next one starts.</summary>
     [MethodImpl(JitHints.HotLoop)]
     private static int ReadRecord(byte[] raw, int position, object?[] values)

@@ -62,6 +62,9 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
     [ValidateRange(0, int.MaxValue)]
     public int? RetryIntervalSec { get; set; }
 
+    /// <summary>The assignments of the call, in the order asked for.</summary>
+    private protected IReadOnlyList<int> AssignmentIdsAsked() => _assignmentOrder;
+
     /// <summary>True when -CustomerId or -UpdatedSince may leave customers out.</summary>
     private protected bool HasFilters => UpdatedSince.HasValue || _customersWanted.Values.Any(ids => ids is not null);
 

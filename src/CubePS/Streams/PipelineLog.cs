@@ -34,6 +34,8 @@ internal sealed class PipelineLog : ICubeLog, IDisposable
 
     public void Progress(DownloadProgress progress) => Post(() => _cmdlet.Progress.Report(progress));
 
+    public void Writing(long written, long total) => Post(() => _cmdlet.Progress.ReportWriting(written, total));
+
     /// <summary>No more messages will come; <see cref="Pump"/> returns once the queue is empty.</summary>
     public void Complete() => _queue.CompleteAdding();
 

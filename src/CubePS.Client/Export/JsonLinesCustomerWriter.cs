@@ -1,0 +1,136 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Threading;
+using CubePS.Records;
+
+namespace CubePS.Export;
+
+/// <summary>
+/// Writes customers as JSON Lines: one compact JSON object per customer, as Cube sent it: the
+/// record's own keys (as Cube spelled them) in its order, null values included, numbers with
+/// exactly the characters Cube sent, nested values as compact JSON. UTF-8, one line per record.
+/// </summary>
+internal static class JsonLinesCustomerWriter
+{
+    public static long Write(Utf8Output output, IReadOnlyList<Column> columns, IEnumerable<StoredRecord> records, Action<long>? progress, CancellationToken cancellationToken)
+    {
+        // Each key once, as a quoted, escaped JSON string with its colon.
+        var keys = new byte[columns.Count][];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = JsonKey(columns[i].Utf8Key);
+        }
+
+        long rows = 0;
+        foreach (var record in records)
+        {
+            output.Write((byte)'{');
+            var fields = record.Fields;
+            for (var f = 0; f < record.Count; f++)
+            {
+                if (f > 0)
+                {
+                    output.Write((byte)',');
+                }
+
+                var field = fields[f];
+                output.Write(keys[field.Column]);
+                WriteValue(output, record.Raw, field);
+            }
+
+            output.Write("}\n"u8);
+            output.FlushIfFull();
+            if ((++rows & 4095) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                progress?.Invoke(rows);
+            }
+        }
+
+        output.Flush(final: true);
+        return rows;
+    }
+
+    [MethodImpl(JitHints.HotLoop)]
+    private static void WriteValue(Utf8Output output, byte[] raw, StoredField field)
+    {
+        var value = new ReadOnlySpan<byte>(raw, field.Offset, field.Length);
+        switch (field.Tag)
+        {
+            case ValueTag.String:
+                WriteString(output, value);
+                break;
+            case ValueTag.Number:
+            case ValueTag.Json:
+                output.Write(value);
+                break;
+            case ValueTag.True:
+                output.Write("true"u8);
+                break;
+            case ValueTag.False:
+                output.Write("false"u8);
+                break;
+            default:
+                output.Write("null"u8);
+                break;
+        }
+    }
+
+    private static byte[] JsonKey(byte[] utf8)
+    {
+        using var memory = new System.IO.MemoryStream();
+        var output = new Utf8Output(memory, new UTF8Encoding(false));
+        WriteString(output, utf8);
+        output.Write((byte)':');
+        output.Flush(final: true);
+        return memory.ToArray();
+    }
+
+    /// <summary>A JSON string: quote, backslash and control characters escaped, everything else (æøå, emoji) as UTF-8.</summary>
+    [MethodImpl(JitHints.HotLoop)]
+    private static void WriteString(Utf8Output output, ReadOnlySpan<byte> utf8)
+    {
+        output.Write((byte)'"');
+        var start = 0;
+        for (var i = 0; i < utf8.Length; i++)
+        {
+            var b = utf8[i];
+            if (b >= 0x20 && b != (byte)'"' && b != (byte)'\\')
+            {
+                continue;
+            }
+
+            output.Write(utf8.Slice(start, i - start));
+            switch (b)
+            {
+                case (byte)'"':
+                    output.Write("\\\""u8);
+                    break;
+                case (byte)'\\':
+                    output.Write("\\\\"u8);
+                    break;
+                case (byte)'\n':
+                    output.Write("\\n"u8);
+                    break;
+                case (byte)'\r':
+                    output.Write("\\r"u8);
+                    break;
+                case (byte)'\t':
+                    output.Write("\\t"u8);
+                    break;
+                default:
+                    output.Write("\\u00"u8);
+                    output.Write((byte)"0123456789abcdef"[b >> 4]);
+                    output.Write((byte)"0123456789abcdef"[b & 0xF]);
+                    break;
+            }
+
+            start = i + 1;
+        }
+
+        output.Write(utf8.Slice(start));
+        output.Write((byte)'"');
+    }
+}

@@ -1,0 +1,241 @@
+using System;
+using System.Collections.Generic;
+using System.Data;
+using System.Globalization;
+using System.IO;
+using System.Numerics;
+using System.Text;
+using System.Threading;
+using CubePS.Errors;
+using CubePS.Records;
+using MiniExcelLibs;
+using MiniExcelLibs.OpenXml;
+
+namespace CubePS.Export;
+
+/// <summary>
+/// Writes customers as an .xlsx workbook with MiniExcel, a row at a time: one worksheet, the
+/// header row frozen with an autofilter on it. Text stays a text cell (leading zeros, +47, long
+/// organisation numbers survive Excel); numbers are numbers, except those Excel cannot hold
+/// exactly (more than 15 significant digits), which stay text; booleans are booleans; null is an
+/// empty cell.
+/// </summary>
+internal static class XlsxCustomerWriter
+{
+    /// <summary>The rows a worksheet holds, the header included.</summary>
+    public const int MaximumRows = 1_048_576;
+
+    /// <summary>The characters a cell holds.</summary>
+    public const int MaximumCellLength = 32_767;
+
+    /// <summary>The significant digits an Excel number keeps.</summary>
+    private const int ExcelDigits = 15;
+
+    public static long Write(Stream output, IReadOnlyList<string> header, IEnumerable<StoredRecord> records, long recordCount, Action<long>? progress, CancellationToken cancellationToken)
+    {
+        if (recordCount + 1 > MaximumRows)
+        {
+            throw Full(string.Format(CultureInfo.InvariantCulture, "{0:N0} customers do not fit in one worksheet, which holds {1:N0} rows below its header.", recordCount, MaximumRows - 1));
+        }
+
+        var configuration = new OpenXmlConfiguration
+        {
+            AutoFilter = true,
+            FreezeRowCount = 1,
+            EnableWriteNullValueCell = true,
+            TrimColumnNames = false,
+
+            // Never read a value as the path of a file to put in the workbook.
+            EnableWriteFilePath = false,
+            Culture = CultureInfo.InvariantCulture,
+        };
+        using var reader = new RecordDataReader(header, records, progress, cancellationToken);
+        MiniExcel.SaveAs(output, reader, printHeader: true, sheetName: "Customers", excelType: ExcelType.XLSX, configuration: configuration);
+        return reader.Rows;
+    }
+
+    private static CubeException Full(string problem) =>
+        new(CubeErrorIds.WorksheetLimit, CubeErrorCategory.LimitsExceeded, problem + " Export to .csv or .jsonl instead, or select fewer customers.")
+        {
+            RecommendedAction = "Use -Format Csv or -Format JsonLines, or split the export.",
+        };
+
+    /// <summary>A value as its cell should hold it.</summary>
+    private static object? CellValue(byte[] raw, StoredField field, string column, long row)
+    {
+        switch (field.Tag)
+        {
+            case ValueTag.String:
+            case ValueTag.Json:
+                var text = Encoding.UTF8.GetString(raw, field.Offset, field.Length);
+                if (text.Length > MaximumCellLength)
+                {
+                    throw Full(string.Format(CultureInfo.InvariantCulture, "The value of '{0}' of customer {1:N0} has {2:N0} characters; an Excel cell holds {3:N0}.", column, row, text.Length, MaximumCellLength));
+                }
+
+                return text;
+            case ValueTag.Number:
+                var value = JsonNumber.ToValue(new ReadOnlySpan<byte>(raw, field.Offset, field.Length));
+                return value switch
+                {
+                    long integer when SignificantDigits(integer.ToString(CultureInfo.InvariantCulture)) <= ExcelDigits => integer,
+                    decimal exact when SignificantDigits(exact.ToString(CultureInfo.InvariantCulture)) <= ExcelDigits => exact,
+                    double approximate => approximate,
+                    BigInteger or long or decimal => Convert.ToString(value, CultureInfo.InvariantCulture),
+                    _ => value,
+                };
+            case ValueTag.True:
+                return true;
+            case ValueTag.False:
+                return false;
+            default:
+                return null;
+        }
+    }
+
+    private static int SignificantDigits(string number)
+    {
+        var digits = 0;
+        var leading = true;
+        foreach (var c in number)
+        {
+            if (c is >= '1' and <= '9' || (c == '0' && !leading))
+            {
+                digits++;
+                leading = false;
+            }
+        }
+
+        return digits;
+    }
+
+    /// <summary>The stored records as the data reader MiniExcel reads rows from: one row at a time, nothing held.</summary>
+    private sealed class RecordDataReader : IDataReader
+    {
+        private readonly IReadOnlyList<string> _header;
+        private readonly IEnumerator<StoredRecord> _records;
+        private readonly Action<long>? _progress;
+        private readonly CancellationToken _cancellationToken;
+        private readonly object?[] _values;
+
+        public RecordDataReader(IReadOnlyList<string> header, IEnumerable<StoredRecord> records, Action<long>? progress, CancellationToken cancellationToken)
+        {
+            _header = header;
+            _records = records.GetEnumerator();
+            _progress = progress;
+            _cancellationToken = cancellationToken;
+            _values = new object?[header.Count];
+        }
+
+        public long Rows { get; private set; }
+
+        public int FieldCount => _header.Count;
+
+        public int Depth => 0;
+
+        public bool IsClosed { get; private set; }
+
+        public int RecordsAffected => -1;
+
+        public object this[int i] => GetValue(i);
+
+        public object this[string name] => GetValue(GetOrdinal(name));
+
+        public bool Read()
+        {
+            if (!_records.MoveNext())
+            {
+                return false;
+            }
+
+            Array.Clear(_values, 0, _values.Length);
+            var record = _records.Current;
+            Rows++;
+            for (var f = 0; f < record.Count; f++)
+            {
+                var field = record.Fields[f];
+                _values[field.Column] = CellValue(record.Raw, field, _header[field.Column], Rows);
+            }
+
+            if ((Rows & 4095) == 0)
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                _progress?.Invoke(Rows);
+            }
+
+            return true;
+        }
+
+        public string GetName(int i) => _header[i];
+
+        public int GetOrdinal(string name)
+        {
+            for (var i = 0; i < _header.Count; i++)
+            {
+                if (string.Equals(_header[i], name, StringComparison.Ordinal))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        public object GetValue(int i) => _values[i]!;
+
+        public bool IsDBNull(int i) => _values[i] is null;
+
+        public Type GetFieldType(int i) => typeof(object);
+
+        public string GetDataTypeName(int i) => "object";
+
+        public int GetValues(object[] values)
+        {
+            var count = Math.Min(values.Length, _values.Length);
+            Array.Copy(_values, values, count);
+            return count;
+        }
+
+        public bool NextResult() => false;
+
+        public void Close() => IsClosed = true;
+
+        public void Dispose()
+        {
+            IsClosed = true;
+            _records.Dispose();
+        }
+
+        public DataTable? GetSchemaTable() => null;
+
+        public bool GetBoolean(int i) => (bool)GetValue(i);
+
+        public byte GetByte(int i) => throw new NotSupportedException();
+
+        public long GetBytes(int i, long fieldOffset, byte[]? buffer, int bufferoffset, int length) => throw new NotSupportedException();
+
+        public char GetChar(int i) => throw new NotSupportedException();
+
+        public long GetChars(int i, long fieldoffset, char[]? buffer, int bufferoffset, int length) => throw new NotSupportedException();
+
+        public IDataReader GetData(int i) => throw new NotSupportedException();
+
+        public DateTime GetDateTime(int i) => throw new NotSupportedException();
+
+        public decimal GetDecimal(int i) => (decimal)GetValue(i);
+
+        public double GetDouble(int i) => (double)GetValue(i);
+
+        public float GetFloat(int i) => throw new NotSupportedException();
+
+        public Guid GetGuid(int i) => throw new NotSupportedException();
+
+        public short GetInt16(int i) => throw new NotSupportedException();
+
+        public int GetInt32(int i) => throw new NotSupportedException();
+
+        public long GetInt64(int i) => (long)GetValue(i);
+
+        public string GetString(int i) => (string)GetValue(i);
+    }
+}

@@ -1,0 +1,171 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Text;
+using System.Threading.Tasks;
+using CubePS.Customers;
+using CubePS.Errors;
+using CubePS.Export;
+using CubePS.Records;
+using CubePS.Validation;
+
+namespace CubePS.Commands;
+
+/// <summary>
+/// Export-CubeCustomer: the customers of one or more assignments straight into a file (CSV for
+/// Excel or a loader, an .xlsx workbook, or JSON Lines), with no object in between, written whole
+/// or not at all.
+/// </summary>
+[Cmdlet(VerbsData.Export, "CubeCustomer", DefaultParameterSetName = PathSet, SupportsShouldProcess = true)]
+[OutputType(typeof(ExportResult))]
+public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
+{
+    private const string PathSet = "Path";
+    private const string PathUseCultureSet = "PathUseCulture";
+    private const string LiteralPathSet = "LiteralPath";
+    private const string LiteralPathUseCultureSet = "LiteralPathUseCulture";
+
+    private string _fullPath = string.Empty;
+    private ExportFormat _format;
+
+    /// <summary>The file to write; a relative path is relative to the current location.</summary>
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = PathSet)]
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = PathUseCultureSet)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = string.Empty;
+
+    /// <summary>The file to write, taken exactly as typed (no wildcard characters).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathUseCultureSet)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string LiteralPath { get; set; } = string.Empty;
+
+    /// <summary>Csv, Xlsx or JsonLines; by default from the extension (.csv, .xlsx, .jsonl).</summary>
+    [Parameter]
+    public ExportFormat? Format { get; set; }
+
+    /// <summary>The most customers to write.</summary>
+    [Parameter]
+    public ulong? First { get; set; }
+
+    /// <summary>CSV: the character between fields (',' by default).</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
+    public char Delimiter { get; set; } = ',';
+
+    /// <summary>CSV: the list separator of the current culture (';' in Norway) between fields.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PathUseCultureSet)]
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathUseCultureSet)]
+    public SwitchParameter UseCulture { get; set; }
+
+    /// <summary>CSV: the file's encoding (utf8BOM by default, which Excel reads correctly).</summary>
+    [Parameter]
+    [EncodingArgument]
+    [ArgumentCompleter(typeof(EncodingCompleter))]
+    public Encoding? Encoding { get; set; }
+
+    /// <summary>Do not replace an existing file.</summary>
+    [Parameter]
+    public SwitchParameter NoClobber { get; set; }
+
+    /// <summary>Write an object that describes the file written.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    private bool UsesLiteralPath => ParameterSetName.StartsWith(LiteralPathSet, StringComparison.Ordinal);
+
+    private protected override void BeginCubeProcessing()
+    {
+        // Every check that needs no request comes first: a wrong path or format costs no download.
+        var given = UsesLiteralPath ? LiteralPath : Path;
+        _fullPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(given, out var provider, out _);
+        if (provider.Name != "FileSystem")
+        {
+            throw InvalidArgument("'" + given + "' is not a file system path; Export-CubeCustomer writes files.", given);
+        }
+
+        _format = Format ?? ExportFormats.FromExtension(_fullPath)
+            ?? throw InvalidArgument(
+                "Cannot tell the format from the file name '" + System.IO.Path.GetFileName(_fullPath) + "': use a .csv, .xlsx or .jsonl extension, or add -Format Csv, Xlsx or JsonLines.",
+                given);
+
+        if (_format != ExportFormat.Csv && (MyInvocation.BoundParameters.ContainsKey(nameof(Delimiter)) || UseCulture || Encoding is not null))
+        {
+            throw InvalidArgument("-Delimiter, -UseCulture and -Encoding are for CSV; " + _format + " files have their own fixed form.", _format);
+        }
+
+        var folder = System.IO.Path.GetDirectoryName(_fullPath);
+        if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder))
+        {
+            throw InvalidArgument("The folder of '" + _fullPath + "' does not exist; create it first.", given);
+        }
+
+        if (NoClobber && File.Exists(_fullPath))
+        {
+            throw new CubeException(CubeErrorIds.FileExists, CubeErrorCategory.ResourceExists, _fullPath + " already exists, and -NoClobber says not to replace it.", _fullPath);
+        }
+    }
+
+    private protected override void EndCubeProcessing()
+    {
+        if (!ShouldProcess(_fullPath, "Export the customers of assignment " + string.Join(", ", AssignmentIdsAsked()) + " as " + _format))
+        {
+            return;
+        }
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var collection = DownloadAll(0, First ?? ulong.MaxValue, out _);
+        var header = collection.Count > 0 || collection.RecordsReceived > 0 ? collection.PropertyNames : StandardFields.Keys;
+        var culture = CultureInfo.CurrentCulture;
+        var format = new CsvFormat(UseCulture ? culture.TextInfo.ListSeparator[0] : Delimiter, Encoding ?? new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), culture);
+        long written = 0;
+        long bytes = 0;
+        using var target = new ExportTarget(_fullPath, NoClobber);
+        WriteVerbose(string.Format(CultureInfo.InvariantCulture, "Writing {0:N0} customers to {1} as {2}.", collection.Count, target.TemporaryPath, _format));
+        RunBlocking((log, token) => Task.Run(
+            () =>
+            {
+                var total = collection.Count;
+                Action<long> progress = rows => log.Writing(rows, total);
+                using var stream = target.Create();
+                target.Guard(() =>
+                {
+                    switch (_format)
+                    {
+                        case ExportFormat.Xlsx:
+                            written = XlsxCustomerWriter.Write(stream, header, collection.ReadStoredRecords(), total, progress, token);
+                            bytes = stream.Position;
+                            break;
+                        case ExportFormat.JsonLines:
+                            var output = new Utf8Output(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+                            written = JsonLinesCustomerWriter.Write(output, collection.Schema.Columns, collection.ReadStoredRecords(), progress, token);
+                            bytes = output.BytesWritten;
+                            break;
+                        default:
+                            var csv = new Utf8Output(stream, format.Encoding);
+                            written = CsvCustomerWriter.Write(csv, header, collection.ReadStoredRecords(), format, progress, token);
+                            bytes = csv.BytesWritten;
+                            break;
+                    }
+
+                    return true;
+                });
+            },
+            token));
+        target.Commit();
+        Progress.Complete();
+
+        var columns = _format == ExportFormat.JsonLines ? collection.Schema.Count : header.Count;
+        WriteVerbose(string.Format(CultureInfo.InvariantCulture, "Wrote {0:N0} customers ({1} columns, {2:N0} bytes) to {3} in {4:N1} s.", written, columns, bytes, _fullPath, started.Elapsed.TotalSeconds));
+        if (PassThru)
+        {
+            WriteObject(new ExportResult(_fullPath, _format, written, columns, new FileInfo(_fullPath).Length, started.Elapsed));
+        }
+    }
+
+    private static CubeException InvalidArgument(string message, object target) =>
+        new(CubeErrorIds.InvalidArgument, CubeErrorCategory.InvalidArgument, message, target);
+}
