@@ -93,6 +93,10 @@ internal sealed class RecordingLog : ICubeLog
 
     public void Warning(string message) => Add("WARNING: " + message);
 
+    public void Writing(long written, long total)
+    {
+    }
+
     public void Progress(DownloadProgress progress)
     {
         lock (ProgressReports)
@@ -253,6 +257,10 @@ internal sealed class NullCubeLog : ICubeLog
     }
 
     public void Warning(string message)
+    {
+    }
+
+    public void Writing(long written, long total)
     {
     }
 
