@@ -91,8 +91,7 @@ function Get-PesterManifest {
     # tests/tools puts it in the NuGet cache, where it is imported by path.
     $toolsProject = Join-Path $Root 'tests/tools/TestTools.csproj'
     Invoke-Native dotnet @('restore', $toolsProject, '--verbosity', 'quiet')
-    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
-    $pester = Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'
+    $pester = Join-Path (Get-NuGetPackagesPath) 'pester/5.7.1/tools/Pester.psd1'
     if (-not (Test-Path -LiteralPath $pester)) {
         throw "Pester 5.7.1 was not restored to $pester."
     }

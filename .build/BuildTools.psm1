@@ -66,4 +66,10 @@ function Invoke-PwshProcess {
     finally { $process.Dispose() }
 }
 
-Export-ModuleMember -Function Get-PwshCommandLine, New-IsolatedHome, Invoke-PwshProcess
+function Get-NuGetPackagesPath {
+    <# The NuGet package cache, where PackageDownload puts the test tools (Pester, EPPlus). #>
+    if ($env:NUGET_PACKAGES) { return $env:NUGET_PACKAGES }
+    return Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages'
+}
+
+Export-ModuleMember -Function Get-PwshCommandLine, New-IsolatedHome, Invoke-PwshProcess, Get-NuGetPackagesPath

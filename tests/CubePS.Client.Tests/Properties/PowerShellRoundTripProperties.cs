@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using CsCheck;
+using System.Text;
+using CubePS.Export;
 using CubePS.Output;
 
 namespace CubePS.Client.Tests.Properties;
@@ -64,4 +66,52 @@ public sealed class PowerShellRoundTripProperties : IDisposable
             },
             iter: 150,
             threads: 1);
+
+    /// <summary>
+    /// Export-CubeCustomer's CSV, written from the stored records, is byte for byte what Export-Csv
+    /// writes for the objects Get-CubeCustomer makes of them, in any culture, with any delimiter.
+    /// </summary>
+    [Fact]
+    public void The_CSV_writer_writes_what_Export_Csv_writes() =>
+        Gen.Select(JsonGen.Assignment, Gen.OneOf("", "en-US", "nb-NO", "de-DE", "fr-FR"), Gen.OneOf(',', ';', '\t', '|'), Gen.OneOf("utf8BOM", "utf8NoBOM", "unicode"))
+            .Sample(
+                (assignment, cultureName, delimiter, encodingName) =>
+                {
+                    using var result = new DownloadRun(RecordProperties.Serve(assignment).Connect()).RunAsync(null, 9).GetAwaiter().GetResult();
+                    if (result.Rows.Count == 0)
+                    {
+                        return;
+                    }
+
+                    var saved = CultureInfo.CurrentCulture;
+                    try
+                    {
+                        CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo(cultureName);
+                        var path = Path.Combine(_folder, "expected.csv");
+                        var factory = new CustomerObjectFactory(result.Names);
+                        using var powershell = PowerShell.Create(_runspace);
+                        powershell.AddCommand("Export-Csv").AddParameter("LiteralPath", path).AddParameter("Delimiter", delimiter).AddParameter("Encoding", encodingName);
+                        powershell.Invoke(result.Rows.Select(factory.Create).ToList());
+                        Assert.Empty(powershell.Streams.Error);
+
+                        var encoding = encodingName switch
+                        {
+                            "utf8BOM" => new UTF8Encoding(true),
+                            "utf8NoBOM" => new UTF8Encoding(false),
+                            _ => (Encoding)new UnicodeEncoding(false, true),
+                        };
+                        using var written = new MemoryStream();
+                        CsvCustomerWriter.Write(new Utf8Output(written, encoding), result.Names, result.Collection.ReadStoredRecords(), new CsvFormat(delimiter, encoding, CultureInfo.CurrentCulture), null, CancellationToken.None);
+
+                        var expected = File.ReadAllBytes(path);
+                        var actual = written.ToArray();
+                        Assert.True(expected.AsSpan().SequenceEqual(actual), $"in {cultureName} with '{delimiter}' ({encodingName}):\n{encoding.GetString(expected)}\n---\n{encoding.GetString(actual)}");
+                    }
+                    finally
+                    {
+                        CultureInfo.CurrentCulture = saved;
+                    }
+                },
+                iter: 150,
+                threads: 1);
 }

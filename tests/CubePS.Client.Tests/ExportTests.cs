@@ -1,0 +1,114 @@
+using System.Text;
+using System.Text.Json;
+using CubePS.Export;
+
+namespace CubePS.Client.Tests;
+
+/// <summary>The file writers of Export-CubeCustomer, on their own.</summary>
+public class ExportTests
+{
+    private const string Route = "/crm/assignment_id/9/customers";
+
+    [Fact]
+    public void More_customers_than_a_worksheet_holds_is_CubeWorksheetLimit_before_anything_is_written()
+    {
+        using var output = new MemoryStream();
+        var error = Assert.Throws<CubeException>(() => XlsxCustomerWriter.Write(output, new[] { "customer_id" }, Array.Empty<StoredRecord>(), XlsxCustomerWriter.MaximumRows, null, CancellationToken.None));
+
+        Assert.Equal(CubeErrorIds.WorksheetLimit, error.ErrorId);
+        Assert.Equal(CubeErrorCategory.LimitsExceeded, error.Category);
+        Assert.Contains("1,048,576 customers do not fit in one worksheet", error.Message);
+        Assert.Equal(0, output.Length);
+    }
+
+    [Fact]
+    public async Task A_value_longer_than_a_cell_holds_is_CubeWorksheetLimit_naming_it()
+    {
+        var cube = FakeCube.Serving((Route, $$"""[{"customer_id": 1, "notes": "{{new string('x', XlsxCustomerWriter.MaximumCellLength + 1)}}"}]"""));
+        using var result = await new DownloadRun(cube.Connect()).RunAsync(null, 9);
+        using var output = new MemoryStream();
+        var error = Assert.Throws<CubeException>(() => XlsxCustomerWriter.Write(output, result.Names, result.Collection.ReadStoredRecords(), result.Collection.Count, null, CancellationToken.None));
+
+        Assert.Equal(CubeErrorIds.WorksheetLimit, error.ErrorId);
+        Assert.Contains("'notes' of customer 1 has 32,768 characters", error.Message);
+    }
+
+    [Fact]
+    public async Task JSON_Lines_are_the_records_as_Cube_sent_them()
+    {
+        const string records = """[{"customer_id": 1, "name": "Quote \" tab \t line\n ctl \u0001 ø 😀", "n": 1.10, "big": 12345678901234567890123, "x": null, "nested": {"a": [1, true]}}, {"customer_id": 2, "Name": "other keys"}]""";
+        var cube = FakeCube.Serving((Route, records));
+        using var result = await new DownloadRun(cube.Connect()).RunAsync(null, 9);
+        using var output = new MemoryStream();
+        JsonLinesCustomerWriter.Write(new Utf8Output(output, new UTF8Encoding(false)), result.Collection.Schema.Columns, result.Collection.ReadStoredRecords(), null, CancellationToken.None);
+
+        var lines = Encoding.UTF8.GetString(output.ToArray()).Split('\n');
+        Assert.Equal(3, lines.Length);
+        Assert.Equal(string.Empty, lines[2]);
+        using var sent = JsonDocument.Parse(records);
+        for (var i = 0; i < 2; i++)
+        {
+            using var written = JsonDocument.Parse(lines[i]);
+            // The same keys in the same order with the same values (nested ones compacted, numbers exact).
+            static string Shown(JsonProperty p) => p.Name + "=" + (p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? JsonSerializer.Serialize(p.Value) : p.Value.GetRawText());
+            Assert.Equal(sent.RootElement[i].EnumerateObject().Select(Shown), written.RootElement.EnumerateObject().Select(Shown));
+        }
+
+        Assert.Contains("\"n\":1.10,\"big\":12345678901234567890123,", lines[0]);
+    }
+
+    [Fact]
+    public void A_target_is_replaced_only_on_commit_and_the_temporary_file_always_goes()
+    {
+        var folder = Directory.CreateTempSubdirectory("cubeps-target").FullName;
+        try
+        {
+            var path = Path.Combine(folder, "export.csv");
+            File.WriteAllText(path, "older export");
+
+            using (var target = new ExportTarget(path, noClobber: false))
+            {
+                using (var stream = target.Create())
+                {
+                    stream.Write("half"u8);
+                }
+
+                // Not committed: a failure.
+            }
+
+            Assert.Equal("older export", File.ReadAllText(path));
+            Assert.Single(Directory.GetFiles(folder));
+
+            using (var target = new ExportTarget(path, noClobber: false))
+            {
+                using (var stream = target.Create())
+                {
+                    stream.Write("new export"u8);
+                }
+
+                target.Commit();
+            }
+
+            Assert.Equal("new export", File.ReadAllText(path));
+            Assert.Single(Directory.GetFiles(folder));
+
+            using (var target = new ExportTarget(path, noClobber: true))
+            {
+                using (var stream = target.Create())
+                {
+                    stream.Write("clobber"u8);
+                }
+
+                var error = Assert.Throws<CubeException>(target.Commit);
+                Assert.Equal(CubeErrorIds.FileExists, error.ErrorId);
+            }
+
+            Assert.Equal("new export", File.ReadAllText(path));
+            Assert.Single(Directory.GetFiles(folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

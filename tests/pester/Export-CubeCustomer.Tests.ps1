@@ -1,0 +1,293 @@
+# Export-CubeCustomer end to end: files that Excel and other systems read correctly, written whole
+# or not at all, byte for byte what Export-Csv writes for the same customers.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-CubeModulePath) -Force
+    Clear-CubeEnvironment
+    $script:sim = Get-CubeSimulator
+    Connect-CubeSimulator
+    $script:temp = Join-Path ([IO.Path]::GetTempPath()) ("cubeps-export-" + [guid]::NewGuid().ToString('N'))
+    $null = New-Item -ItemType Directory -Path $temp
+    # MiniExcel, the library the module writes .xlsx with, reads them back here.
+    Add-Type -Path (Join-Path (Get-CubeModulePath) 'dependencies/MiniExcel.dll')
+    $script:nextId = 9000
+
+    function New-Assignment {
+        param([hashtable] $Setup)
+        $script:nextId++
+        Set-SimulatorAssignment -Id $script:nextId -Setup $Setup
+        return $script:nextId
+    }
+
+    # Customers that have broken CSV files: quotes, separators, line breaks, Norwegian letters, an
+    # emoji, numbers of every kind, negative numbers, booleans, nulls, nested values, keys that
+    # PowerShell renames, and a field only a later record has.
+    $script:tricky = New-Assignment @{ raw = @(@'
+[{"customer_id": 1, "name": "Quote \" and ; and , in it", "zip_code": "0150", "phone_1": "+4722334455", "notes": "two\nlines\r\nthree", "rate": 1.10, "big": 1234567890123456789012345678901234567890, "small": -0.5, "exp": 1.5e300, "neg": -42, "active": true, "deleted": false, "gone": null, "more_info_fields": {"kilde": "Messe ø", "liste": [1, 2.5]}, "Region": "Nord", "region": "nord", "": "empty key", "PSObject": "reserved"},
+ {"customer_id": 2, "name": "Ærlig Ødegård 😀", "zip_code": "00417", "fraction": 0.1234567890123456789012345678901, "Only2": "x", "tab": "a\tb"}]
+'@) }
+    $script:varied = @(9, 12, 20, $tricky)
+}
+
+AfterAll {
+    Disconnect-Cube
+    Remove-Item -LiteralPath $temp -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'CSV' {
+    It 'is byte for byte what Get-CubeCustomer | Export-Csv writes, in <Culture> with <Options>' -ForEach @(
+        @{ Culture = 'en-US'; Options = @{} }
+        @{ Culture = 'nb-NO'; Options = @{ UseCulture = $true } }
+        @{ Culture = 'de-DE'; Options = @{ Delimiter = ';'; Encoding = 'unicode' } }
+        @{ Culture = 'en-US'; Options = @{ Delimiter = "`t"; Encoding = 'utf8NoBOM' } }
+        @{ Culture = 'fr-FR'; Options = @{ Encoding = 'utf32' } }
+        @{ Culture = 'en-US'; Options = @{ Encoding = 'ascii' } }
+    ) {
+        $saved = [cultureinfo]::CurrentCulture
+        try {
+            [cultureinfo]::CurrentCulture = $Culture
+            $encoding = if ($Options.Encoding) { $Options.Encoding } else { 'utf8BOM' }
+            $exportCsvOptions = @{} + $Options
+            $exportCsvOptions.Encoding = $encoding
+            Get-CubeCustomer -AssignmentId $varied -WarningAction SilentlyContinue | Export-Csv -LiteralPath "$temp/expected.csv" @exportCsvOptions
+            Export-CubeCustomer -AssignmentId $varied -LiteralPath "$temp/actual.csv" @Options -WarningAction SilentlyContinue
+            $expected = [IO.File]::ReadAllBytes("$temp/expected.csv")
+            $actual = [IO.File]::ReadAllBytes("$temp/actual.csv")
+            $actual.Length | Should -Be $expected.Length
+            [Convert]::ToBase64String($actual) | Should -BeExactly ([Convert]::ToBase64String($expected))
+        }
+        finally { [cultureinfo]::CurrentCulture = $saved }
+    }
+
+    It 'writes UTF-8 with a byte order mark by default, for Excel' {
+        Export-CubeCustomer 9 "$temp/bom.csv"
+        [IO.File]::ReadAllBytes("$temp/bom.csv")[0..2] | Should -Be @(0xEF, 0xBB, 0xBF)
+        (Get-Content "$temp/bom.csv" -Encoding utf8 -TotalCount 1) | Should -Match '^"customer_id","name",'
+    }
+
+    It 'keeps the columns of Get-CubeCustomer, also those only later records have' {
+        Export-CubeCustomer 9, 12 "$temp/columns.csv"
+        $header = @((Import-Csv "$temp/columns.csv" -Encoding utf8)[0].psobject.Properties.Name)
+        $header | Should -Be @((Get-CubeCustomer 9, 12)[0].psobject.Properties.Name)
+        $header | Should -Contain 'Kontaktperson'
+        $header | Should -Contain 'Samtykke'
+    }
+}
+
+Describe 'Xlsx' {
+    BeforeAll {
+        Export-CubeCustomer -AssignmentId 9, $tricky -Path "$temp/customers.xlsx" -WarningAction SilentlyContinue
+        # Each row a dictionary of header to cell value (a List, so PowerShell does not unroll the rows).
+        $script:rows = [System.Collections.Generic.List[object]]::new([MiniExcelLibs.MiniExcel]::Query("$temp/customers.xlsx", $true, 'Customers', 'XLSX', 'A1', $null))
+        $archive = [IO.Compression.ZipFile]::OpenRead("$temp/customers.xlsx")
+        try {
+            $entry = $archive.Entries | Where-Object FullName -like 'xl/worksheets/sheet*.xml' | Select-Object -First 1
+            $reader = [IO.StreamReader]::new($entry.Open())
+            $script:sheet = $reader.ReadToEnd()
+            $reader.Dispose()
+        }
+        finally { $archive.Dispose() }
+    }
+
+    It 'has one worksheet with a header row, frozen, with an autofilter on it' {
+        $sheet | Should -Match '<(\w+:)?pane [^>]*ySplit="1"[^>]*state="frozen"'
+        $sheet | Should -Match '<(\w+:)?autoFilter ref="A1:'
+        $rows.Count | Should -Be 12
+        @($rows[0].Keys) | Should -Be @((Get-CubeCustomer 9, $tricky -WarningAction SilentlyContinue)[0].psobject.Properties.Name)
+    }
+
+    It 'keeps every text a text cell: leading zeros, +47 and long numbers survive' {
+        $oslo = $rows | Where-Object { $_['city'] -eq 'OSLO' }
+        $oslo['zip_code'] | Should -BeExactly '0150'
+        $oslo['phone_1'] | Should -BeExactly '+4722334455'
+        ($rows | Where-Object { $_['city'] -eq 'BODØ' })['Medlemsnummer'] | Should -BeExactly '00417'
+        ($rows | Where-Object { $_['customer_id'] -eq 2488539 })['org_number'] | Should -BeExactly '989898981'
+        ($rows | Where-Object { $_['customer_id'] -eq 2488539 })['number_of_employees'] | Should -BeExactly '6'
+    }
+
+    It 'writes numbers as numbers, booleans as booleans and null as an empty cell' {
+        $first = $rows | Where-Object { $_['customer_id'] -eq 1 }
+        $first['customer_id'] | Should -BeOfType [double]
+        $first['rate'] | Should -Be 1.1
+        $first['neg'] | Should -Be -42
+        $first['active'] | Should -BeTrue
+        $first['active'] | Should -BeOfType [bool]
+        $first['gone'] | Should -BeNullOrEmpty
+        # More digits than Excel keeps: text, not a rounded number.
+        $first['big'] | Should -BeExactly '1234567890123456789012345678901234567890'
+        ($rows | Where-Object { $_['customer_id'] -eq 2 })['name'] | Should -BeExactly 'Ærlig Ødegård 😀'
+    }
+}
+
+Describe 'JSON Lines' {
+    It 'writes one object per customer as Cube sent it, null values and exact digits included' {
+        Export-CubeCustomer -AssignmentId 9, $tricky -Path "$temp/customers.jsonl"
+        $lines = @(Get-Content "$temp/customers.jsonl" -Encoding utf8)
+        $lines.Count | Should -Be 12
+        [IO.File]::ReadAllBytes("$temp/customers.jsonl")[0] | Should -Be ([byte][char]'{')
+        $seed = Get-Content -Raw (Join-Path $PSScriptRoot '../CubeSimulator/seed-record.json') | ConvertFrom-Json
+        $first = $lines[0] | ConvertFrom-Json
+        @($first.psobject.Properties.Name) | Should -Be @($seed.psobject.Properties.Name)
+        foreach ($key in $seed.psobject.Properties.Name) {
+            ($first.$key | ConvertTo-Json -Compress) | Should -BeExactly ($seed.$key | ConvertTo-Json -Compress) -Because $key
+        }
+        $tricky1 = $lines | Where-Object { $_ -like '{"customer_id":1,*' }
+        $tricky1 | Should -Match '"big":1234567890123456789012345678901234567890,'
+        $tricky1 | Should -Match '"rate":1.10,'
+        $tricky1 | Should -Match '"exp":1.5e300,'
+        $tricky1 | Should -Match '"gone":null,'
+        $tricky1 | Should -Match '"":"empty key",'
+        $tricky1 | Should -Match '"region":"nord"'
+    }
+}
+
+Describe 'A quiet night' {
+    It 'writes the header of the standard fields when Cube has no customers: <Format>' -ForEach @(@{ Format = 'csv' }, @{ Format = 'xlsx' }, @{ Format = 'jsonl' }) {
+        $empty = New-Assignment @{ kind = 'custom'; customRecords = @() }
+        Export-CubeCustomer $empty "$temp/empty.$Format"
+        $standard = @('customer_id', 'name', 'gender', 'birth_date', 'assignment_id')
+        switch ($Format) {
+            'csv' { ((Get-Content "$temp/empty.csv" -Encoding utf8) -join '') | Should -Match ('^"' + ($standard -join '","') + '",') ; @(Get-Content "$temp/empty.csv").Count | Should -Be 1 }
+            'xlsx' {
+                $sheet = [System.Collections.Generic.List[object]]::new([MiniExcelLibs.MiniExcel]::Query("$temp/empty.xlsx", $false, 'Customers', 'XLSX', 'A1', $null))
+                $sheet.Count | Should -Be 1
+                @($sheet[0].Values)[0..4] | Should -Be $standard
+            }
+            'jsonl' { (Get-Item "$temp/empty.jsonl").Length | Should -Be 0 }
+        }
+    }
+
+    It 'keeps the columns of the customers Cube sent when -UpdatedSince leaves none' {
+        Export-CubeCustomer 9 "$temp/none.csv" -UpdatedSince '2099-01-01'
+        $lines = @(Get-Content "$temp/none.csv" -Encoding utf8)
+        $lines.Count | Should -Be 1
+        $lines[0] | Should -Match '"Kontaktperson"'
+    }
+}
+
+Describe 'Nothing half written' {
+    BeforeEach {
+        'an older export' | Set-Content "$temp/nightly.csv"
+        $script:before = (Get-FileHash "$temp/nightly.csv").Hash
+    }
+
+    It 'leaves the target as it was when the call stops on an error mid-download' {
+        $failing = New-Assignment @{ kind = 'synthetic'; records = 30; pageSize = 10; faults = @(@{ kind = 'truncate'; page = 3; afterBytes = 200 }) }
+        { Export-CubeCustomer 12, $failing "$temp/nightly.csv" -ErrorAction Stop } | Should -Throw -ErrorId 'CubeInvalidResponse,CubePS.Commands.ExportCubeCustomerCommand'
+        (Get-FileHash "$temp/nightly.csv").Hash | Should -Be $before
+        @(Get-ChildItem $temp -Force -Filter '*.cubeps-tmp').Count | Should -Be 0
+    }
+
+    It 'leaves the target as it was when the credentials are refused' {
+        $wrong = Connect-Cube -BaseUri $sim.BaseUri -Token (ConvertTo-SecureString 'wrong-token' -AsPlainText -Force) -PassThru
+        { Export-CubeCustomer 12 "$temp/nightly.csv" -Connection $wrong } | Should -Throw -ErrorId 'CubeAuthenticationFailed,CubePS.Commands.ExportCubeCustomerCommand'
+        (Get-FileHash "$temp/nightly.csv").Hash | Should -Be $before
+        Connect-CubeSimulator
+    }
+
+    It 'leaves the target as it was after Ctrl+C, and no temporary file' {
+        $slow = New-Assignment @{ kind = 'synthetic'; records = 2000; pageSize = 100; latencyMs = 200 }
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript('param($ModulePath, $BaseUri, $Token, $Id, $Path) Import-Module $ModulePath; Connect-Cube -BaseUri $BaseUri -Token (ConvertTo-SecureString $Token -AsPlainText -Force); Export-CubeCustomer $Id $Path').AddParameters(@{ ModulePath = (Get-CubeModulePath); BaseUri = $sim.BaseUri; Token = $sim.Token; Id = $slow; Path = "$temp/nightly.csv" })
+        $handle = $ps.BeginInvoke()
+        Start-Sleep -Milliseconds 800
+        $ps.Stop()
+        $ps.Dispose()
+        (Get-FileHash "$temp/nightly.csv").Hash | Should -Be $before
+        @(Get-ChildItem $temp -Force -Filter '*.cubeps-tmp').Count | Should -Be 0
+    }
+
+    It 'writes the assignments that could be read, and the error of the one that could not' {
+        Export-CubeCustomer 404404, 12 "$temp/nightly.csv" -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -Be 'CubeAssignmentNotFound,CubePS.Commands.ExportCubeCustomerCommand'
+        @(Import-Csv "$temp/nightly.csv" -Encoding utf8).Count | Should -Be 4
+    }
+}
+
+Describe 'Parameters' {
+    It 'requests nothing and writes nothing with -WhatIf' {
+        Reset-SimulatorStats
+        Export-CubeCustomer 9 "$temp/whatif.csv" -WhatIf
+        "$temp/whatif.csv" | Should -Not -Exist
+        (Get-SimulatorStats).requests | Should -Be 0
+    }
+
+    It 'refuses to replace a file with -NoClobber, before any request' {
+        'keep me' | Set-Content "$temp/keep.csv"
+        Reset-SimulatorStats
+        { Export-CubeCustomer 9 "$temp/keep.csv" -NoClobber } | Should -Throw -ErrorId 'CubeFileExists,CubePS.Commands.ExportCubeCustomerCommand'
+        Get-Content "$temp/keep.csv" | Should -Be 'keep me'
+        (Get-SimulatorStats).requests | Should -Be 0
+    }
+
+    It 'refuses a file name whose format it cannot tell, before any request, unless -Format says' {
+        Reset-SimulatorStats
+        $err = { Export-CubeCustomer 9 "$temp/customers.txt" } | Should -Throw -ErrorId 'CubeInvalidArgument,CubePS.Commands.ExportCubeCustomerCommand' -PassThru
+        $err.Exception.Message | Should -Match '-Format'
+        (Get-SimulatorStats).requests | Should -Be 0
+        Export-CubeCustomer 9 "$temp/customers.txt" -Format JsonLines
+        @(Get-Content "$temp/customers.txt").Count | Should -Be 10
+    }
+
+    It 'refuses CSV options for another format, and a folder that does not exist, before any request' {
+        Reset-SimulatorStats
+        { Export-CubeCustomer 9 "$temp/x.xlsx" -UseCulture } | Should -Throw -ErrorId 'CubeInvalidArgument,CubePS.Commands.ExportCubeCustomerCommand'
+        { Export-CubeCustomer 9 "$temp/no-such-folder/x.csv" } | Should -Throw -ErrorId 'CubeInvalidArgument,CubePS.Commands.ExportCubeCustomerCommand'
+        (Get-SimulatorStats).requests | Should -Be 0
+    }
+
+    It 'takes assignments from the pipeline, by value and by property name' {
+        9, 12 | Export-CubeCustomer -Path "$temp/piped.csv"
+        @(Import-Csv "$temp/piped.csv" -Encoding utf8).Count | Should -Be 14
+        "assignment_id`n12" | Set-Content "$temp/ids.csv"
+        Import-Csv "$temp/ids.csv" | Export-CubeCustomer -Path "$temp/by-name.csv"
+        @(Import-Csv "$temp/by-name.csv" -Encoding utf8).Count | Should -Be 4
+    }
+
+    It 'writes to a -LiteralPath with wildcard characters in it' {
+        Export-CubeCustomer 12 -LiteralPath "$temp/[nightly].csv"
+        Test-Path -LiteralPath "$temp/[nightly].csv" | Should -BeTrue
+    }
+
+    It 'stops at -First' {
+        Reset-SimulatorStats
+        Export-CubeCustomer 20 "$temp/first.csv" -First 10
+        @(Import-Csv "$temp/first.csv" -Encoding utf8).Count | Should -Be 10
+        Get-SimulatorRequestCount 20 | Should -Be 1
+    }
+
+    It 'writes a CubePS.ExportResult with -PassThru, shown as a table' {
+        $result = Export-CubeCustomer 9 "$temp/result.xlsx" -PassThru
+        $result | Should -BeOfType ([CubePS.ExportResult])
+        $result.Path | Should -Be (Join-Path $temp 'result.xlsx')
+        $result.Format | Should -Be 'Xlsx'
+        $result.Customers | Should -Be 10
+        $result.Columns | Should -Be @((Get-CubeCustomer 9)[0].psobject.Properties).Count
+        $result.Bytes | Should -Be (Get-Item "$temp/result.xlsx").Length
+        ($result | Out-String) | Should -Match "Xlsx\s+10\s+$($result.Columns)\s"
+    }
+}
+
+Describe 'Beside ImportExcel' {
+    It 'imports and writes .xlsx in a session where EPPlus is loaded, and EPPlus still works' {
+        # The .NET Framework build, which ImportExcel ships and PowerShell 7 loads as well.
+        $epplus = Join-Path (Get-NuGetPackagesPath) 'epplus/4.5.3.3/lib/net40/EPPlus.dll'
+        $script = @"
+Add-Type -Path '$epplus'
+`$package = [OfficeOpenXml.ExcelPackage]::new()
+`$null = `$package.Workbook.Worksheets.Add('Sheet1')
+`$package.SaveAs([IO.FileInfo]'$temp/epplus-before.xlsx')
+Import-Module '$(Get-CubeModulePath)'
+Connect-Cube -BaseUri '$($sim.BaseUri)' -Token (ConvertTo-SecureString '$($sim.Token)' -AsPlainText -Force)
+(Export-CubeCustomer 12 '$temp/beside-epplus.xlsx' -PassThru).Customers
+`$again = [OfficeOpenXml.ExcelPackage]::new([IO.FileInfo]'$temp/beside-epplus.xlsx')
+`$again.Workbook.Worksheets[1].Cells['A2'].Value
+"@
+        $run = Invoke-PwshProcess -ArgumentList '-Command', $script -CaptureOutput
+        $run.ExitCode | Should -Be 0 -Because $run.Error
+        $run.Output[-2] | Should -Be 4
+        $run.Output[-1] | Should -Be 3100001
+    }
+}
