@@ -17,7 +17,7 @@
     # root module reads the installed release and refuses older ones.
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess     = @('CubePS.Format.ps1xml')
-    CmdletsToExport      = @('Connect-Cube', 'Disconnect-Cube', 'Export-CubeCustomer', 'Get-CubeConnection', 'Get-CubeCustomer')
+    CmdletsToExport      = @('Connect-Cube', 'Disconnect-Cube', 'Export-CubeCustomer', 'Get-CubeConnection', 'Get-CubeCustomer', 'Test-CubeConnection')
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()

@@ -11,6 +11,7 @@
     Build    Release build; assembles the importable module in out/CubePS.
     Test     Build, then every xUnit and Pester test; the last line is "N passed, N failed".
     Demo     Build, start the Cube simulator, run a short session against it, stop it.
+    Simulator  Build, start the Cube simulator and print how to connect to it; runs until Ctrl+C.
     Bench    Build, then measure CubePS against an Invoke-RestMethod loop (out/bench).
     Package  Build, then out/CubePS.<version>.nupkg through Publish-PSResource.
     Fuzz     SharpFuzz and AFL++ on the page reader for -Minutes (default 10), findings in out/fuzz;
@@ -25,7 +26,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Fuzz', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Simulator', 'Bench', 'Package', 'Fuzz', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Release', 'Debug')]
@@ -33,11 +34,25 @@ param(
 
     # -Task Fuzz: how long AFL++ runs.
     [ValidateRange(1, 10080)]
-    [int] $Minutes = 10
+    [int] $Minutes = 10,
+
+    # -Task Simulator: the port to listen on (0: any free one).
+    [ValidateRange(0, 65535)]
+    [int] $Port = 0,
+
+    # -Task Simulator: use what out/ holds instead of building first.
+    [switch] $NoBuild
 )
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
+
+# The SDK this repository builds with (global.json says the same to dotnet itself): on an older
+# one, one clear message instead of a wall of restore errors.
+$sdk = (& dotnet --version 2>$null) -as [string]
+if ($LASTEXITCODE -ne 0 -or -not $sdk -or [version]($sdk -replace '-.*$', '') -lt [version]'10.0.100') {
+    throw "CubePS builds with the .NET SDK 10.0.100 or later (this machine has $(if ($sdk) { $sdk } else { 'none that fits' })). Install it from https://dotnet.microsoft.com/download/dotnet/10.0, then run 'dotnet tool restore' again. The module it builds runs on PowerShell 7.4+ and Windows PowerShell 5.1."
+}
 $ProgressPreference = 'SilentlyContinue'
 
 $Root = $PSScriptRoot
@@ -221,6 +236,34 @@ function Invoke-Demo {
     }
 }
 
+function Invoke-Simulator {
+    if (-not $NoBuild) { Invoke-Build }
+    Import-Module (Join-Path $Root 'tests/CubeSimulator/CubeSimulator.psm1') -Force
+    $arguments = if ($Port) { @('--port', "$Port") } else { @() }
+    $simulator = Start-CubeSimulator -SimulatorPath (Join-Path $SimulatorOut 'CubeSimulator.dll') -Port $Port
+    try {
+        $modulePath = (Resolve-Path -LiteralPath $ModuleOut).Path
+        Write-Host ""
+        Write-Host "The Cube simulator is listening on $($simulator.BaseUri)"
+        Write-Host "Token: $($simulator.Token)   (or HTTP Basic: $($simulator.UserName) / $($simulator.Password))"
+        Write-Host "Assignments: 9 (B2B, the seed record), 12 (B2C), 20 (1,234 customers in pages), 77 (403), any other id 404."
+        Write-Host ""
+        Write-Host "In another PowerShell (dotnet pwsh), paste:"
+        Write-Host "  Import-Module '$modulePath'"
+        Write-Host "  Connect-Cube -BaseUri $($simulator.BaseUri) -Token (ConvertTo-SecureString '$($simulator.Token)' -AsPlainText -Force)"
+        Write-Host "  Get-CubeCustomer -AssignmentId 9 | Format-Table"
+        Write-Host ""
+        Write-Host "Press Ctrl+C to stop the simulator."
+        while (-not $simulator.Process.HasExited) { Start-Sleep -Milliseconds 250 }
+        throw "The simulator exited by itself (exit code $($simulator.Process.ExitCode))."
+    }
+    finally {
+        # Also on Ctrl+C; the simulator watches this process too.
+        Stop-CubeSimulator $simulator
+        Write-Host 'The Cube simulator is stopped.'
+    }
+}
+
 function Invoke-Bench {
     Invoke-Build
     $exitCode = Invoke-Pwsh -File (Join-Path $Root 'tests/bench/Invoke-Benchmark.ps1') -ArgumentList @(
@@ -240,6 +283,7 @@ switch ($Task) {
     'Build' { Invoke-Build }
     'Test' { Invoke-Test }
     'Demo' { Invoke-Demo }
+    'Simulator' { Invoke-Simulator }
     'Bench' { Invoke-Bench }
     'Package' { Invoke-Build; Invoke-Package }
     'Fuzz' { Invoke-Fuzz }

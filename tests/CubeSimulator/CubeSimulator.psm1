@@ -9,12 +9,14 @@ function Start-CubeSimulator {
     #>
     param(
         [Parameter(Mandatory)][string] $SimulatorPath,
-        [string[]] $ExtraArguments = @()
+        [string[]] $ExtraArguments = @(),
+        # The port to listen on; 0 lets the system pick a free one.
+        [int] $Port = 0
     )
     if (-not (Test-Path -LiteralPath $SimulatorPath)) { throw "The simulator is not built ($SimulatorPath): run ./build.ps1 first." }
     $portFile = Join-Path ([IO.Path]::GetTempPath()) ("cube-sim-{0}.uri" -f [guid]::NewGuid().ToString('N'))
     $log = Join-Path ([IO.Path]::GetTempPath()) ("cube-sim-{0}.log" -f [guid]::NewGuid().ToString('N'))
-    $arguments = @($SimulatorPath, '--port', '0', '--port-file', $portFile, '--parent-pid', $PID) + $ExtraArguments
+    $arguments = @($SimulatorPath, '--port', "$Port", '--port-file', $portFile, '--parent-pid', $PID) + $ExtraArguments
     $process = Start-Process -FilePath 'dotnet' -ArgumentList $arguments -PassThru -RedirectStandardOutput $log
     $deadline = [DateTime]::UtcNow.AddSeconds(30)
     while (-not (Test-Path -LiteralPath $portFile)) {

@@ -59,8 +59,7 @@ internal sealed class CustomerDownloader
     /// those in <paramref name="customerIds"/> when it is not null. Throws a CubeException when the
     /// assignment cannot be read whole; the collection is then as it was before the call.
     /// </summary>
-    /// <returns>The ids of <paramref name="customerIds"/> that the assignment does not hold (known only when it was read to its end).</returns>
-    public async Task<IReadOnlyList<long>> DownloadAsync(int assignmentId, IReadOnlyCollection<long>? customerIds, CustomerCollection into, CancellationToken cancellationToken)
+    public async Task<DownloadResult> DownloadAsync(int assignmentId, IReadOnlyCollection<long>? customerIds, CustomerCollection into, CancellationToken cancellationToken)
     {
         if (assignmentId < 1)
         {
@@ -99,7 +98,7 @@ internal sealed class CustomerDownloader
             }
 
             Settle(assignmentId, read, settled, attempt, into);
-            return Missing(customerIds, read, sink);
+            return new DownloadResult(read.ReadToEnd ? read.Distinct : read.LastCount, Missing(customerIds, read, sink));
         }
     }
 

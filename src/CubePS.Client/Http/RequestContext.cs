@@ -11,6 +11,9 @@ namespace CubePS.Http;
 /// </summary>
 internal sealed class RequestContext
 {
+    /// <summary>What the request is for when it is not a page of an assignment.</summary>
+    private readonly string? _purpose;
+
     public RequestContext(int assignmentId, int pageNumber, Uri uri, SecretMasker masker)
     {
         AssignmentId = assignmentId;
@@ -19,6 +22,9 @@ internal sealed class RequestContext
         Masker = masker;
         DisplayUri = masker.MaskUri(uri);
     }
+
+    private RequestContext(Uri uri, SecretMasker masker, string purpose)
+        : this(0, 0, uri, masker) => _purpose = purpose;
 
     public SecretMasker Masker { get; }
 
@@ -31,7 +37,11 @@ internal sealed class RequestContext
     /// <summary>The URI as messages show it.</summary>
     public string DisplayUri { get; }
 
-    public string Describe() => string.Format(
+    /// <summary>A context for reaching a host itself, not an assignment (a connection test).</summary>
+    public static RequestContext ForHost(Uri uri, SecretMasker masker) =>
+        new(uri, masker, "the connection test of " + uri.GetLeftPart(UriPartial.Authority));
+
+    public string Describe() => _purpose ?? string.Format(
         CultureInfo.InvariantCulture,
         "assignment {0}, page {1} (GET {2})",
         AssignmentId,

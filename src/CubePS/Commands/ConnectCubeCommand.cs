@@ -85,6 +85,16 @@ public sealed class ConnectCubeCommand : CubeCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Test the connection now (as Test-CubeConnection does) and keep it only if the test passes.</summary>
+    [Parameter]
+    public SwitchParameter Validate { get; set; }
+
+    /// <summary>With -Validate: an assignment whose first page to fetch, which checks the credentials too.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    [ArgumentCompleter(typeof(AssignmentIdCompleter))]
+    public int? AssignmentId { get; set; }
+
     private protected override void EndCubeProcessing()
     {
         var options = new ConnectionOptions
@@ -115,6 +125,25 @@ public sealed class ConnectCubeCommand : CubeCmdlet
         {
             ThrowTerminatingError(ErrorRecords.InvalidArgument(e.Message, (object?)BaseUri ?? Account));
             return;
+        }
+
+        if (AssignmentId.HasValue && !Validate)
+        {
+            connection.Dispose();
+            ThrowTerminatingError(ErrorRecords.InvalidArgument("-AssignmentId goes with -Validate: it names the assignment the test reads.", AssignmentId));
+        }
+
+        if (Validate)
+        {
+            var (test, failure) = TestCubeConnectionCommand.Run(this, connection, AssignmentId, null);
+            if (failure is not null)
+            {
+                // The error the test found, and no connection kept.
+                connection.Dispose();
+                ThrowCubeError(failure);
+            }
+
+            WriteVerbose("Tested " + connection + ": " + test.Message);
         }
 
         if (SkipCertificateCheck)

@@ -56,7 +56,7 @@ public abstract class CubeCmdlet : PSCmdlet, IDisposable
     /// (the pipeline) thread. Ctrl+C cancels the work and ends the call with PipelineStoppedException;
     /// a CubeException from the work comes out unchanged.
     /// </summary>
-    private protected void RunBlocking(Func<ICubeLog, CancellationToken, Task> work)
+    internal void RunBlocking(Func<ICubeLog, CancellationToken, Task> work)
     {
         using var log = new PipelineLog(this, IsPreferenceOn("VerbosePreference", "Verbose"), IsPreferenceOn("DebugPreference", "Debug"));
         var task = Task.Run(() => work(log, StopToken));

@@ -6,6 +6,8 @@ using System.Management.Automation;
 using CubePS.Connections;
 using CubePS.Customers;
 using CubePS.Errors;
+using CubePS.Sessions;
+using CubePS.Validation;
 
 namespace CubePS.Commands;
 
@@ -35,6 +37,7 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("assignment_id")]
     [ValidateRange(1, int.MaxValue)]
+    [ArgumentCompleter(typeof(AssignmentIdCompleter))]
     public int[] AssignmentId { get; set; } = Array.Empty<int>();
 
     /// <summary>Only these customers.</summary>
@@ -144,9 +147,14 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
             var wanted = _customersWanted[assignmentId];
             try
             {
-                IReadOnlyList<long> missing = Array.Empty<long>();
-                RunBlocking(async (log, token) => missing = await new CustomerDownloader(connection, settings, log).DownloadAsync(assignmentId, wanted, collection, token).ConfigureAwait(false));
-                foreach (var customerId in missing)
+                DownloadResult? result = null;
+                RunBlocking(async (log, token) => result = await new CustomerDownloader(connection, settings, log).DownloadAsync(assignmentId, wanted, collection, token).ConfigureAwait(false));
+                if (result!.Customers is { } customers)
+                {
+                    AssignmentHistory.Record(assignmentId, customers);
+                }
+
+                foreach (var customerId in result.MissingCustomerIds)
                 {
                     WriteCubeError(CustomerNotFound(assignmentId, customerId));
                 }

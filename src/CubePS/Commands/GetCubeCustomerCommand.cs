@@ -18,9 +18,13 @@ public sealed class GetCubeCustomerCommand : CubeCustomerCmdlet
     private protected override void EndCubeProcessing()
     {
         var collection = DownloadAll(PagingParameters.Skip, PagingParameters.First, out var allRead);
+        var (total, accuracy) = TotalCount(collection, allRead && !collection.IsFull);
+        WriteVerbose(accuracy > 0
+            ? string.Format(CultureInfo.InvariantCulture, "In all, {0:N0} customers match (the total that -IncludeTotalCount writes first).", total)
+            : "The total number of customers is not known: a filter or -First left some unread, and Cube gave no count.");
         if (PagingParameters.IncludeTotalCount)
         {
-            WriteTotalCount(collection, allRead && !collection.IsFull);
+            WriteObject(PagingParameters.NewTotalCount(total, accuracy));
         }
 
         WriteCustomers(collection);
@@ -49,19 +53,14 @@ public sealed class GetCubeCustomerCommand : CubeCustomerCmdlet
         WriteVerbose(string.Format(CultureInfo.InvariantCulture, "Wrote {0:N0} customers with {1} properties each in {2:N1} s.", written, propertyNames.Count, writing.Elapsed.TotalSeconds));
     }
 
-    private void WriteTotalCount(CustomerCollection collection, bool readEverything)
+    /// <summary>The total: counted when everything was read, else Cube's count when no filter applies, else unknown (accuracy 0).</summary>
+    private (ulong Total, double Accuracy) TotalCount(CustomerCollection collection, bool readEverything)
     {
         if (readEverything)
         {
-            WriteObject(PagingParameters.NewTotalCount((ulong)collection.Count + collection.SkippedCount, 1.0));
+            return ((ulong)collection.Count + collection.SkippedCount, 1.0);
         }
-        else if (!HasFilters && collection.ServerTotalCount is { } count)
-        {
-            WriteObject(PagingParameters.NewTotalCount((ulong)count, 1.0));
-        }
-        else
-        {
-            WriteObject(PagingParameters.NewTotalCount(0, 0.0));
-        }
+
+        return !HasFilters && collection.ServerTotalCount is { } count ? ((ulong)count, 1.0) : (0, 0.0);
     }
 }

@@ -1,0 +1,204 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using CubePS.Connections;
+using CubePS.Errors;
+using CubePS.Http;
+using CubePS.Logging;
+using CubePS.Pages;
+
+namespace CubePS.Diagnostics;
+
+/// <summary>
+/// Tests a connection without a download: the host name resolves, a TCP connection opens, TLS is
+/// agreed (and with which version), and, given an assignment, Cube answers its first page with
+/// the credentials (which says whether they are accepted, and often how many customers there
+/// are). Every failure is a result, never an exception; only Ctrl+C ends it early.
+/// </summary>
+internal sealed class ConnectionProbe
+{
+    private readonly Connection _connection;
+    private readonly RequestSettings _settings;
+    private readonly ICubeLog _log;
+
+    public ConnectionProbe(Connection connection, RequestSettings settings, ICubeLog log)
+    {
+        _connection = connection;
+        _settings = settings;
+        _log = log;
+    }
+
+    public async Task<ProbeResult> RunAsync(int? assignmentId, CancellationToken cancellationToken)
+    {
+        var result = new ProbeResult();
+        var uri = _connection.BaseUri;
+        try
+        {
+            if (UsesProxy(uri))
+            {
+                // A proxy stands between: the host may not even resolve here; the request shows the way through.
+                _log.Verbose("A proxy stands between this machine and " + uri.Host + ": testing through it.");
+            }
+            else
+            {
+                await ProbeTransportAsync(uri, result, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (assignmentId is { } id)
+            {
+                await ProbeAssignmentAsync(id, result, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                result.Message = "Cube's host answered" + (result.TlsProtocol is null ? "." : " over " + result.TlsProtocol + ".") + " Give -AssignmentId to check the credentials too: Cube has no request that checks them without an assignment.";
+            }
+        }
+        catch (CubeException e)
+        {
+            result.Failure = e;
+            result.Message = e.Message;
+        }
+
+        return result;
+    }
+
+    private bool UsesProxy(Uri uri)
+    {
+        if (_connection.Proxy is not null)
+        {
+            return true;
+        }
+
+        var system = WebRequest.DefaultWebProxy;
+        return system is not null && !system.IsBypassed(uri) && system.GetProxy(uri) is { } proxy && proxy != uri;
+    }
+
+    /// <summary>DNS, TCP and (for https) the TLS handshake, each with the request timeout.</summary>
+    private async Task ProbeTransportAsync(Uri uri, ProbeResult result, CancellationToken cancellationToken)
+    {
+        var context = RequestContext.ForHost(uri, _connection.Masker);
+        IPAddress[] addresses;
+        try
+        {
+            addresses = await WithTimeout(Dns.GetHostAddressesAsync(uri.DnsSafeHost), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            var error = context.ConnectionLost(string.Format(CultureInfo.InvariantCulture, "The host name {0} could not be found (DNS): check the account name or base URI.", uri.Host), e);
+            error.IsTransient = false;
+            throw error;
+        }
+
+        var watch = Stopwatch.StartNew();
+        using var tcp = new TcpClient(addresses[0].AddressFamily);
+        try
+        {
+            await WithTimeout(tcp.ConnectAsync(addresses, uri.Port), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            throw context.ConnectionLost(string.Format(CultureInfo.InvariantCulture, "Could not connect to {0}: {1}", uri.GetLeftPart(UriPartial.Authority), e.Message), e);
+        }
+
+        result.Reachable = true;
+        if (uri.Scheme == Uri.UriSchemeHttps)
+        {
+            using var tls = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false, (_, _, _, errors) => _connection.SkipCertificateCheck || errors == SslPolicyErrors.None);
+            try
+            {
+                var protocols = TlsPolicy.ForHandler(HttpHandlerFactory.IsNetFramework, (int)ServicePointManager.SecurityProtocol, withTls13: false) ?? SslProtocols.None;
+                await WithTimeout(tls.AuthenticateAsClientAsync(uri.DnsSafeHost, null, protocols, checkCertificateRevocation: false), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is AuthenticationException or IOException)
+            {
+                throw context.Error(
+                    CubeErrorIds.CertificateRejected,
+                    CubeErrorCategory.SecurityError,
+                    string.Format(CultureInfo.InvariantCulture, "The secure connection to {0} failed: {1}", uri.GetLeftPart(UriPartial.Authority), e.Message),
+                    e);
+            }
+
+            result.TlsProtocol = tls.SslProtocol.ToString();
+        }
+
+        result.Latency = watch.Elapsed;
+        _log.Verbose(string.Format(CultureInfo.InvariantCulture, "{0} answered in {1:N0} ms{2}.", uri.GetLeftPart(UriPartial.Authority), watch.Elapsed.TotalMilliseconds, result.TlsProtocol is null ? string.Empty : " over " + result.TlsProtocol));
+    }
+
+    /// <summary>The assignment's first page, with the credentials, read without keeping it.</summary>
+    private async Task ProbeAssignmentAsync(int assignmentId, ProbeResult result, CancellationToken cancellationToken)
+    {
+        var context = new RequestContext(assignmentId, 1, CubeEndpoint.CustomersUri(_connection.BaseUri, assignmentId), _connection.Masker);
+        try
+        {
+            using var reply = await new RequestSender(_connection, _settings, _log).GetAsync(context, cancellationToken).ConfigureAwait(false);
+            result.Reachable = true;
+            result.Authenticated = true;
+            result.StatusCode = 200;
+            result.Latency = reply.Stopwatch.Elapsed;
+            var counter = new CountingSink();
+            var page = await new PageReader(counter, context).ParseAsync(reply.Body, reply.ContentType, cancellationToken).ConfigureAwait(false);
+            result.Customers = page.Count ?? (page.Next is null ? counter.Records : null);
+            result.Message = string.Format(
+                CultureInfo.InvariantCulture,
+                "Cube accepted {0} and answered assignment {1}{2}.",
+                _connection.Identity,
+                assignmentId,
+                result.Customers is { } customers ? string.Format(CultureInfo.InvariantCulture, ": {0:N0} customers", customers) : string.Empty);
+        }
+        catch (CubeException e) when (e.StatusCode is { } status)
+        {
+            result.Reachable = true;
+            result.StatusCode = status;
+            result.Authenticated = status != 401 ? true : false;
+            throw;
+        }
+    }
+
+    private async Task<T> WithTimeout<T>(Task<T> work, CancellationToken cancellationToken)
+    {
+        await WithTimeout((Task)work, cancellationToken).ConfigureAwait(false);
+        return await work.ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for <paramref name="work"/> no longer than the timeout; a late answer is CubeRequestTimeout.</summary>
+    private async Task WithTimeout(Task work, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var finished = await Task.WhenAny(work, Task.Delay(_settings.Timeout, timeout.Token)).ConfigureAwait(false);
+        timeout.Cancel();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (finished != work)
+        {
+            _ = work.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            throw RequestContext.ForHost(_connection.BaseUri, _connection.Masker).TimedOut(string.Format(CultureInfo.InvariantCulture, "{0} did not answer within {1} s.", _connection.BaseUri.GetLeftPart(UriPartial.Authority), _settings.TimeoutSec));
+        }
+
+        await work.ConfigureAwait(false);
+    }
+
+    /// <summary>Counts the records of a page and keeps nothing.</summary>
+    private sealed class CountingSink : IRecordSink
+    {
+        public long Records { get; private set; }
+
+        public RecordOutcome AddRecord(ref Utf8JsonReader reader, ReadOnlySpan<byte> buffer)
+        {
+            if (!reader.TrySkip())
+            {
+                return RecordOutcome.Incomplete;
+            }
+
+            Records++;
+            return RecordOutcome.Added;
+        }
+    }
+}
