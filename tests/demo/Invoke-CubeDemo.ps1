@@ -32,8 +32,9 @@ Show-Step 'Load CubePS (here from the build output; from the Gallery: Install-PS
 # The simulator's token; a real one comes from a Cube administrator.
 $token = ConvertTo-SecureString 'cube-simulator-token' -AsPlainText -Force
 
-Show-Step 'Connect (with -Account acme this would be https://acme.headshed.com)' {
-    Connect-Cube -BaseUri $BaseUri -Token $token -PassThru
+Show-Step 'Connect (with -Account acme this would be https://acme.headshed.com), and test it now' {
+    Connect-Cube -BaseUri $BaseUri -Token $token -Validate -AssignmentId 9 -PassThru
+    Test-CubeConnection -AssignmentId 9
 }
 
 Show-Step 'Every customer of assignment 9 (a B2B assignment with 6 extra fields)' {
@@ -48,9 +49,19 @@ Show-Step 'Only what changed since a date (the nightly job)' {
     Get-CubeCustomer -AssignmentId 9 -UpdatedSince '2024-03-01' | Select-Object customer_id, name, updated, updated_by, update_method
 }
 
-Show-Step 'Export to CSV for Excel' {
+Show-Step 'Export through the pipeline: the objects to Export-Csv' {
     Get-CubeCustomer -AssignmentId 9 | Export-Csv -Path $csv -Encoding utf8BOM -NoTypeInformation
     "Wrote $csv"
+}
+
+Show-Step 'Export straight to files: a CSV for Excel in Norway (;), a workbook, JSON Lines for a loader' {
+    $norwegian = Join-Path $OutputDirectory 'customers-excel.csv'
+    [cultureinfo]::CurrentCulture = 'nb-NO'
+    Export-CubeCustomer -AssignmentId 9, 12 -Path $norwegian -UseCulture -PassThru
+    [cultureinfo]::CurrentCulture = [cultureinfo]::InvariantCulture
+    Export-CubeCustomer -AssignmentId 9, 12 -Path (Join-Path $OutputDirectory 'customers.xlsx') -PassThru
+    Export-CubeCustomer -AssignmentId 9 -Path (Join-Path $OutputDirectory 'customers.jsonl') -PassThru
+    Get-Content $norwegian -Encoding utf8 -TotalCount 2 | ForEach-Object { $_.Substring(0, [math]::Min(100, $_.Length)) + '...' }
 }
 
 Show-Step 'The CSV has a column for every field, also those the first customer lacks' {
@@ -67,6 +78,11 @@ Show-Step 'A paged assignment (1,234 customers in pages of 100)' {
 Show-Step 'A wrong assignment id is a clear, non-terminating error' {
     Get-CubeCustomer -AssignmentId 404 -ErrorAction Continue
     "FullyQualifiedErrorId: $($Error[0].FullyQualifiedErrorId)"
+}
+
+Show-Step 'A wrong token is found by the test, before any export' {
+    $wrong = Connect-Cube -BaseUri $BaseUri -Token (ConvertTo-SecureString 'not-the-token' -AsPlainText -Force) -PassThru
+    Test-CubeConnection -AssignmentId 9 -Connection $wrong | Select-Object Succeeded, Authenticated, ErrorId, Message
 }
 
 Disconnect-Cube

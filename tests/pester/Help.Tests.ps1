@@ -75,7 +75,23 @@ Describe 'about_CubePS' {
         @{ Topic = 'nested fields'; Pattern = 'compact JSON text' }
         @{ Topic = 'errors'; Pattern = 'CubeAssignmentNotFound' }
         @{ Topic = 'exporting for Excel'; Pattern = 'utf8BOM' }
+        @{ Topic = 'Export-CubeCustomer'; Pattern = 'EXPORTING' }
+        @{ Topic = 'values that are text'; Pattern = '\[int\]\$_\.number_of_employees' }
+        @{ Topic = 'data that changes while it is read'; Pattern = 'until two agree' }
+        @{ Topic = 'testing a connection'; Pattern = 'Test-CubeConnection' }
+        @{ Topic = 'the total count'; Pattern = 'Select-Object -Skip 1' }
     ) {
         Get-Help about_CubePS | Out-String | Should -Match $Pattern
+    }
+
+    It 'lists every error id the module can report, as README does' {
+        $ids = [CubePS.Connection].Assembly.GetType('CubePS.Errors.CubeErrorIds', $true).GetFields() | ForEach-Object { $_.GetValue($null) }
+        $ids.Count | Should -BeGreaterThan 20
+        $about = Get-Help about_CubePS | Out-String
+        $readme = Get-Content -Raw (Join-Path $PSScriptRoot '../../README.md')
+        foreach ($id in $ids) {
+            $about | Should -Match "\b$id\b" -Because "about_CubePS should explain $id"
+            $readme | Should -Match "``$id``" -Because "README's error table should list $id"
+        }
     }
 }
