@@ -37,7 +37,7 @@ Describe 'Manifest' {
     }
 
     It 'exports its cmdlets by name and nothing else' {
-        $manifest.CmdletsToExport | Should -Be @('Connect-Cube', 'Disconnect-Cube', 'Get-CubeConnection', 'Get-CubeCustomer')
+        $manifest.CmdletsToExport | Should -Be @('Connect-Cube', 'Disconnect-Cube', 'Export-CubeCustomer', 'Get-CubeConnection', 'Get-CubeCustomer', 'Test-CubeConnection')
         $manifest.CmdletsToExport | Should -Not -Contain '*'
         , $manifest.FunctionsToExport | Should -BeOfType [array]
         $manifest.FunctionsToExport.Count | Should -Be 0
