@@ -100,6 +100,25 @@ public class SecretMaskerTests
 
         Assert.Equal("https://***@acme.headshed.com/x?page=2&api_key=***&access_token=***&Signature=***", shown);
     }
+
+    [Theory]
+    [InlineData("assignmentId", false)]
+    [InlineData("assignment_id", false)]
+    [InlineData("designation", false)]
+    [InlineData("page", false)]
+    [InlineData("accessToken", true)]
+    [InlineData("apikey", true)]
+    [InlineData("X-Amz-Signature", true)]
+    [InlineData("sessionid", true)]
+    [InlineData("sig", true)]
+    [InlineData("Authorization", true)]
+    [InlineData("client_secret2", true)]
+    public void Query_parameter_names_are_judged_by_their_words(string name, bool masked)
+    {
+        var shown = new SecretMasker(Array.Empty<string>()).MaskUri(new Uri("https://acme.headshed.com/x?" + name + "=value42"));
+
+        Assert.Equal(!masked, shown.Contains("value42"));
+    }
 }
 
 public class SecretRulesTests

@@ -11,8 +11,10 @@
       3. Get-CubeCustomer | Measure-Object
       4. Get-CubeCustomer -First 10 (time to the tenth object)
       5. pwsh start alone, and pwsh start plus Import-Module
+      6. Export-CubeCustomer to .csv, 7. to .xlsx, 8. to .jsonl
     at 100,000 records in pages of 500; cases 1 and 2 again with 100 ms of latency per page; cases
-    2 and 3 at 1,000,000 records. Prints a table with the ratios and writes out/bench/results.json.
+    2, 3 and 6 at 1,000,000 records, and case 2 there once more without the gen-0 pacer. Prints a
+    table with the ratios and writes out/bench/results.json.
 #>
 param(
     [Parameter(Mandatory)][string] $ModulePath,
@@ -110,6 +112,7 @@ function Measure-Cases {
             AllPeakMB       = @($results.peakMB)
             Records         = $best.records
             CsvColumns      = $best.csvColumns
+            FileMB          = $best.fileMB
             SpoolMB         = ($results | Measure-Object spoolMB -Maximum).Maximum
             OpenSpoolsAfter = ($results | Measure-Object openSpoolsAfter -Maximum).Maximum
         }
@@ -141,6 +144,11 @@ try {
         @{ Name = 'CubeCsvLatency'; Case = 'CubeCsv'; AssignmentId = $slow; Label = "2. Get-CubeCustomer, $LatencyMs ms/page" }
         @{ Name = 'CubeCsvLarge'; Case = 'CubeCsv'; AssignmentId = $large; Label = "2. Get-CubeCustomer | Export-Csv, $($LargeRecords/1e6)M" }
         @{ Name = 'CubeMeasureLarge'; Case = 'CubeMeasure'; AssignmentId = $large; Label = "3. Get-CubeCustomer | Measure-Object, $($LargeRecords/1e6)M" }
+        @{ Name = 'CubeCsvLargeNoPacer'; Case = 'CubeCsvNoPacer'; AssignmentId = $large; Label = "2. the same, without the gen-0 pacer, $($LargeRecords/1e6)M" }
+        @{ Name = 'ExportCsv'; Case = 'ExportCsv'; AssignmentId = $normal; Label = '6. Export-CubeCustomer x.csv' }
+        @{ Name = 'ExportXlsx'; Case = 'ExportXlsx'; AssignmentId = $normal; Label = '7. Export-CubeCustomer x.xlsx' }
+        @{ Name = 'ExportJsonLines'; Case = 'ExportJsonLines'; AssignmentId = $normal; Label = '8. Export-CubeCustomer x.jsonl' }
+        @{ Name = 'ExportCsvLarge'; Case = 'ExportCsv'; AssignmentId = $large; Label = "6. Export-CubeCustomer x.csv, $($LargeRecords/1e6)M" }
     )
 
     $escapedModule = $ModulePath.Replace("'", "''")
@@ -166,6 +174,13 @@ $memoryRatioAboveStart = [math]::Round((& $aboveStart $cases.CubeCsv) / (& $abov
 $latencySpeedup = [math]::Round($cases.IrmCsvLatency.Seconds / $cases.CubeCsvLatency.Seconds, 2)
 $largeAboveStart = & $aboveStart $cases.CubeCsvLarge
 $importMs = [math]::Round(($startImport - $startAlone) * 1000)
+$exportVsLoop = [math]::Round($cases.IrmCsv.Seconds / $cases.ExportCsv.Seconds, 2)
+$exportVsPipeline = [math]::Round($cases.CubeCsv.Seconds / $cases.ExportCsv.Seconds, 2)
+$exportMemory = [math]::Round($cases.ExportCsv.PeakMB / $cases.IrmCsv.PeakMB, 3)
+$xlsxVsCsv = [math]::Round($cases.ExportXlsx.Seconds / $cases.ExportCsv.Seconds, 2)
+$exportLargeSpool = $cases.ExportCsvLarge.SpoolMB
+$pacerMB = [math]::Round($cases.CubeCsvLargeNoPacer.PeakMB - $cases.CubeCsvLarge.PeakMB, 1)
+$pacerSeconds = [math]::Round($cases.CubeCsvLarge.Seconds - $cases.CubeCsvLargeNoPacer.Seconds, 2)
 
 $targets = @(
     [pscustomobject]@{ Target = 'case 2 at least 4x faster than case 1'; Measured = "$speedup x"; Result = Test-Target ($speedup -ge 4) }
@@ -176,6 +191,12 @@ $targets = @(
     [pscustomobject]@{ Target = "$($LargeRecords/1e6)M records: temporary disk at most 300 MB, removed"; Measured = "$([math]::Max($cases.CubeCsvLarge.SpoolMB, $cases.CubeMeasureLarge.SpoolMB)) MB, open after: $($cases.CubeCsvLarge.OpenSpoolsAfter + $cases.CubeMeasureLarge.OpenSpoolsAfter)"; Result = Test-Target ([math]::Max($cases.CubeCsvLarge.SpoolMB, $cases.CubeMeasureLarge.SpoolMB) -le 300 -and ($cases.CubeCsvLarge.OpenSpoolsAfter + $cases.CubeMeasureLarge.OpenSpoolsAfter) -eq 0) }
     [pscustomobject]@{ Target = 'case 4 (time to the tenth object) under 1 s'; Measured = "$($cases.CubeFirst10.Seconds) s"; Result = Test-Target ($cases.CubeFirst10.Seconds -lt 1) }
     [pscustomobject]@{ Target = 'Import-Module adds at most 150 ms to a pwsh start'; Measured = "$importMs ms"; Result = Test-Target ($importMs -le 150) }
+    [pscustomobject]@{ Target = 'case 6 (Export-CubeCustomer .csv) at least 10x faster than case 1'; Measured = "$exportVsLoop x"; Result = Test-Target ($exportVsLoop -ge 10) }
+    [pscustomobject]@{ Target = 'case 6 at least 2.5x faster than case 2'; Measured = "$exportVsPipeline x"; Result = Test-Target ($exportVsPipeline -ge 2.5) }
+    [pscustomobject]@{ Target = 'case 6 peak memory at most 1/8 of case 1 (whole process)'; Measured = "$exportMemory"; Result = Test-Target ($exportMemory -le 0.125) }
+    [pscustomobject]@{ Target = 'case 7 (.xlsx) at most twice the time of case 6'; Measured = "$xlsxVsCsv x"; Result = Test-Target ($xlsxVsCsv -le 2) }
+    [pscustomobject]@{ Target = "$($LargeRecords/1e6)M records, case 6: peak memory at most 250 MB (whole process)"; Measured = "$($cases.ExportCsvLarge.PeakMB) MB"; Result = Test-Target ($cases.ExportCsvLarge.PeakMB -le 250) }
+    [pscustomobject]@{ Target = "$($LargeRecords/1e6)M records, case 6: temporary disk at most 300 MB, removed"; Measured = "$exportLargeSpool MB, open after: $($cases.ExportCsvLarge.OpenSpoolsAfter)"; Result = Test-Target ($exportLargeSpool -le 300 -and $cases.ExportCsvLarge.OpenSpoolsAfter -eq 0) }
 )
 
 $machine = [ordered]@{
@@ -190,9 +211,10 @@ $machine = [ordered]@{
 Write-Host ''
 Write-Host "Machine: $($machine.cpu), $($machine.cores) cores, $($machine.memoryGB) GB; $($machine.os); $($machine.dotnet); PowerShell $($machine.powershell)"
 Write-Host "pwsh start: $([math]::Round($startAlone * 1000)) ms; with Import-Module CubePS: $([math]::Round($startImport * 1000)) ms; peak memory of pwsh's own start: $baselineMB MB"
-$cases.Values | Select-Object Label, Records, @{ n = 'Wall s (min)'; e = { $_.Seconds } }, @{ n = 'Peak MB (min)'; e = { $_.PeakMB } }, @{ n = 'Above start MB'; e = { & $aboveStart $_ } }, @{ n = 'CSV columns'; e = { if ($_.CsvColumns) { $_.CsvColumns } else { '' } } }, @{ n = 'Spool file MB'; e = { $_.SpoolMB } } |
+$cases.Values | Select-Object Label, Records, @{ n = 'Wall s (min)'; e = { $_.Seconds } }, @{ n = 'Peak MB (min)'; e = { $_.PeakMB } }, @{ n = 'Above start MB'; e = { & $aboveStart $_ } }, @{ n = 'CSV columns'; e = { if ($_.CsvColumns) { $_.CsvColumns } else { '' } } }, @{ n = 'File MB'; e = { if ($_.FileMB) { $_.FileMB } else { '' } } }, @{ n = 'Spool file MB'; e = { $_.SpoolMB } } |
     Format-Table -AutoSize | Out-String -Width 200 | Write-Host
 $targets | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+Write-Host ("The gen-0 pacer, at {0}M records: peak memory {1} MB lower with it, wall time {2} s more with it." -f ($LargeRecords / 1e6), $pacerMB, $pacerSeconds)
 if ($cases.IrmCsv.CsvColumns -lt $cases.CubeCsv.CsvColumns) {
     Write-Host "Note: case 1's CSV has $($cases.IrmCsv.CsvColumns) columns, case 2's $($cases.CubeCsv.CsvColumns): Export-Csv took case 1's columns from its first record and dropped the extra fields that record lacks."
 }
@@ -204,6 +226,7 @@ $report = [ordered]@{
     pwshStartSeconds = $startAlone
     pwshStartWithImportSeconds = $startImport
     pwshStartPeakMB = $baselineMB
+    pacer      = [ordered]@{ peakMBSavedAt1M = $pacerMB; secondsCostAt1M = $pacerSeconds }
     cases      = $cases
     targets    = $targets
 }

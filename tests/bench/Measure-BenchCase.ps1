@@ -5,7 +5,7 @@
     and what it produced. Started by Invoke-Benchmark.ps1.
 #>
 param(
-    [Parameter(Mandatory)][ValidateSet('IrmCsv', 'CubeCsv', 'CubeMeasure', 'CubeFirst10')][string] $Case,
+    [Parameter(Mandatory)][ValidateSet('IrmCsv', 'CubeCsv', 'CubeCsvNoPacer', 'CubeMeasure', 'CubeFirst10', 'ExportCsv', 'ExportXlsx', 'ExportJsonLines')][string] $Case,
     [Parameter(Mandatory)][string] $ModulePath,
     [Parameter(Mandatory)][string] $BaseUri,
     [Parameter(Mandatory)][int] $AssignmentId,
@@ -28,6 +28,11 @@ if ($Case -ne 'IrmCsv') {
     Import-Module $ModulePath
     Connect-Cube -BaseUri $BaseUri -Token (ConvertTo-SecureString $Token -AsPlainText -Force)
 }
+if ($Case -eq 'CubeCsvNoPacer') {
+    # The same as CubeCsv with the gen-0 pacer off (its limit out of reach), to measure what it buys.
+    $pacer = [CubePS.Commands.CubeCmdlet].Assembly.GetType('CubePS.Output.Gen0CollectionPacer', $true)
+    $pacer.GetField('s_growthLimitBytes', [Reflection.BindingFlags]'NonPublic, Static').SetValue($null, [long]::MaxValue)
+}
 
 $records = 0
 $watch = [Diagnostics.Stopwatch]::StartNew()
@@ -47,8 +52,22 @@ switch ($Case) {
         $all | Export-Csv -LiteralPath $CsvPath -NoTypeInformation
         $records = $all.Count
     }
-    'CubeCsv' {
+    { $_ -in 'CubeCsv', 'CubeCsvNoPacer' } {
         Get-CubeCustomer -AssignmentId $AssignmentId | Export-Csv -LiteralPath $CsvPath -NoTypeInformation
+    }
+    'ExportCsv' {
+        Export-CubeCustomer -AssignmentId $AssignmentId -LiteralPath $CsvPath
+    }
+    'ExportXlsx' {
+        $CsvPath = [IO.Path]::ChangeExtension($CsvPath, '.xlsx')
+        $written = Export-CubeCustomer -AssignmentId $AssignmentId -LiteralPath $CsvPath -PassThru
+        # The workbook is not read back here (that would be timed too); the count is the cmdlet's own.
+        $records = $written.Customers
+        $columns = $written.Columns
+    }
+    'ExportJsonLines' {
+        $CsvPath = [IO.Path]::ChangeExtension($CsvPath, '.jsonl')
+        Export-CubeCustomer -AssignmentId $AssignmentId -LiteralPath $CsvPath
     }
     'CubeMeasure' {
         $records = (Get-CubeCustomer -AssignmentId $AssignmentId | Measure-Object).Count
@@ -62,13 +81,24 @@ switch ($Case) {
 }
 $watch.Stop()
 
-$columns = 0
-if ($Case -in 'IrmCsv', 'CubeCsv') {
+if ($Case -ne 'ExportXlsx') { $columns = 0 }
+$fileMB = 0
+if ($Case -in 'IrmCsv', 'CubeCsv', 'CubeCsvNoPacer', 'ExportCsv') {
+    # Rows and columns as a CSV reader sees them (the generated records have no line breaks in values).
     $reader = [IO.StreamReader]::new($CsvPath)
     $columns = ($reader.ReadLine() -split '","').Count
     $records = 0
     while ($null -ne $reader.ReadLine()) { $records++ }
     $reader.Dispose()
+}
+if ($Case -eq 'ExportJsonLines') {
+    $records = 0
+    $reader = [IO.StreamReader]::new($CsvPath)
+    while ($null -ne $reader.ReadLine()) { $records++ }
+    $reader.Dispose()
+}
+if (Test-Path -LiteralPath $CsvPath) {
+    $fileMB = [math]::Round((Get-Item -LiteralPath $CsvPath).Length / 1MB, 1)
     Remove-Item -LiteralPath $CsvPath
 }
 
@@ -81,5 +111,6 @@ $openSpools = if (Test-Path /proc/self/fd) { @(Get-ChildItem /proc/self/fd -Erro
     peakMB        = [math]::Round((Get-PeakResidentMB), 1)
     records       = $records
     csvColumns    = $columns
+    fileMB        = $fileMB
     openSpoolsAfter = $openSpools
 } | ConvertTo-Json -Compress

@@ -154,11 +154,43 @@ internal sealed class SecretMasker
         return result.ToString();
     }
 
+    /// <summary>
+    /// True when a word of the name (split at punctuation, digits and camelCase humps) starts or ends
+    /// with a secret word: "api_key", "accessToken", "X-Amz-Signature" and "sessionid" are secrets,
+    /// "assignmentId" is not, although it contains "sig".
+    /// </summary>
     private static bool IsSecretName(string name)
     {
-        foreach (var word in SecretParameterWords)
+        var start = 0;
+        for (var index = 1; index <= name.Length; index++)
         {
-            if (name.IndexOf(word, StringComparison.OrdinalIgnoreCase) >= 0)
+            if (index == name.Length || StartsNewWord(name[index - 1], name[index]))
+            {
+                if (IsSecretWord(name.Substring(start, index - start)))
+                {
+                    return true;
+                }
+
+                start = index;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool StartsNewWord(char previous, char current) =>
+        !char.IsLetter(current) || !char.IsLetter(previous) || (char.IsLower(previous) && char.IsUpper(current));
+
+    private static bool IsSecretWord(string word)
+    {
+        if (word.Length == 0 || !char.IsLetter(word[0]))
+        {
+            return false;
+        }
+
+        foreach (var secretWord in SecretParameterWords)
+        {
+            if (word.StartsWith(secretWord, StringComparison.OrdinalIgnoreCase) || word.EndsWith(secretWord, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Data;
 using System.Globalization;
@@ -6,6 +7,7 @@ using System.IO;
 using System.Numerics;
 using System.Text;
 using System.Threading;
+using System.Threading.Tasks;
 using CubePS.Errors;
 using CubePS.Records;
 using MiniExcelLibs;
@@ -109,22 +111,32 @@ internal static class XlsxCustomerWriter
         return digits;
     }
 
-    /// <summary>The stored records as the data reader MiniExcel reads rows from: one row at a time, nothing held.</summary>
+    /// <summary>
+    /// The stored records as the data reader MiniExcel reads rows from. The rows' values are made
+    /// on another thread a few hundred rows ahead, while MiniExcel turns the previous ones into
+    /// XML, so the two share the machine's cores instead of taking turns.
+    /// </summary>
     private sealed class RecordDataReader : IDataReader
     {
+        private const int RowsAhead = 256;
+
         private readonly IReadOnlyList<string> _header;
-        private readonly IEnumerator<StoredRecord> _records;
         private readonly Action<long>? _progress;
         private readonly CancellationToken _cancellationToken;
-        private readonly object?[] _values;
+        private readonly BlockingCollection<object?[]> _rows = new(RowsAhead);
+        private readonly ConcurrentBag<object?[]> _spare = new();
+        private readonly CancellationTokenSource _stop;
+        private readonly Task _producer;
+        private object?[] _values;
 
         public RecordDataReader(IReadOnlyList<string> header, IEnumerable<StoredRecord> records, Action<long>? progress, CancellationToken cancellationToken)
         {
             _header = header;
-            _records = records.GetEnumerator();
             _progress = progress;
             _cancellationToken = cancellationToken;
             _values = new object?[header.Count];
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _producer = Task.Factory.StartNew(() => Produce(records), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
 
         public long Rows { get; private set; }
@@ -143,27 +155,80 @@ internal static class XlsxCustomerWriter
 
         public bool Read()
         {
-            if (!_records.MoveNext())
+            if (Rows > 0)
             {
+                _spare.Add(_values);
+            }
+
+            if (!_rows.TryTake(out var next, Timeout.Infinite, _cancellationToken))
+            {
+                // Every row is taken: surface what went wrong while they were made, if anything.
+                _producer.GetAwaiter().GetResult();
                 return false;
             }
 
-            Array.Clear(_values, 0, _values.Length);
-            var record = _records.Current;
-            Rows++;
-            for (var f = 0; f < record.Count; f++)
+            _values = next;
+            if ((++Rows & 4095) == 0)
             {
-                var field = record.Fields[f];
-                _values[field.Column] = CellValue(record.Raw, field, _header[field.Column], Rows);
-            }
-
-            if ((Rows & 4095) == 0)
-            {
-                _cancellationToken.ThrowIfCancellationRequested();
                 _progress?.Invoke(Rows);
             }
 
             return true;
+        }
+
+        public void Close() => IsClosed = true;
+
+        public void Dispose()
+        {
+            IsClosed = true;
+            _stop.Cancel();
+            try
+            {
+                _producer.Wait();
+            }
+            catch (AggregateException)
+            {
+                // Reported through Read, or nobody is listening any more.
+            }
+
+            _stop.Dispose();
+            _rows.Dispose();
+        }
+
+        private void Produce(IEnumerable<StoredRecord> records)
+        {
+            try
+            {
+                long row = 0;
+                foreach (var record in records)
+                {
+                    row++;
+                    if (!_spare.TryTake(out var values))
+                    {
+                        values = new object?[_header.Count];
+                    }
+                    else
+                    {
+                        Array.Clear(values, 0, values.Length);
+                    }
+
+                    for (var f = 0; f < record.Count; f++)
+                    {
+                        var field = record.Fields[f];
+                        values[field.Column] = CellValue(record.Raw, field, _header[field.Column], row);
+                    }
+
+                    _rows.Add(values, _stop.Token);
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                // MiniExcel stopped reading, or the call was stopped.
+            }
+            finally
+            {
+                _rows.CompleteAdding();
+            }
         }
 
         public string GetName(int i) => _header[i];
@@ -197,14 +262,6 @@ internal static class XlsxCustomerWriter
         }
 
         public bool NextResult() => false;
-
-        public void Close() => IsClosed = true;
-
-        public void Dispose()
-        {
-            IsClosed = true;
-            _records.Dispose();
-        }
 
         public DataTable? GetSchemaTable() => null;
 

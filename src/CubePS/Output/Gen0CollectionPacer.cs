@@ -13,7 +13,9 @@ namespace CubePS.Output;
 internal sealed class Gen0CollectionPacer
 {
     private const int CheckEvery = 512;
-    private const long GrowthLimitBytes = 24L * 1024 * 1024;
+
+    /// <summary>Growth of the heap since the last collection that calls for one (the benchmark's row without the pacer raises it out of reach).</summary>
+    private static long s_growthLimitBytes = 24L * 1024 * 1024;
 
     private int _sinceCheck;
     private long _afterLastCollection = GC.GetTotalMemory(forceFullCollection: false);
@@ -26,7 +28,7 @@ internal sealed class Gen0CollectionPacer
         }
 
         _sinceCheck = 0;
-        if (GC.GetTotalMemory(forceFullCollection: false) - _afterLastCollection > GrowthLimitBytes)
+        if (GC.GetTotalMemory(forceFullCollection: false) - _afterLastCollection > s_growthLimitBytes)
         {
             GC.Collect(0, GCCollectionMode.Forced, blocking: true);
             _afterLastCollection = GC.GetTotalMemory(forceFullCollection: false);
