@@ -1,6 +1,6 @@
 @{
     # The one place the version lives: build.ps1 reads it for the assemblies and the package.
-    ModuleVersion        = '0.1.0'
+    ModuleVersion        = '0.2.0'
     # A script root module checks the runtime first (see DotNetFrameworkVersion and
     # PowerShellVersion below, which PowerShell itself does not enforce), then imports CubePS.dll.
     RootModule           = 'CubePS.psm1'
@@ -8,7 +8,7 @@
     Author               = 'CubePS contributors'
     CompanyName          = 'CubePS contributors'
     Copyright            = '(c) 2026 CubePS contributors. MIT License.'
-    Description          = 'Customer data from the Cube CRM (by Headshed) as PowerShell objects: Connect-Cube and Get-CubeCustomer, with paging, retries, one column set per call for Export-Csv, and unattended use through CUBE_* environment variables.'
+    Description          = 'Customer data from the Cube CRM (by Headshed) in PowerShell: Get-CubeCustomer as objects with one column set per call, Export-CubeCustomer straight to CSV (Excel-ready), XLSX or JSON Lines, Test-CubeConnection, paging, retries and unattended use through CUBE_* environment variables. Windows PowerShell 5.1 and PowerShell 7.4+.'
     CompatiblePSEditions = @('Desktop', 'Core')
     # Windows PowerShell 5.1, or PowerShell 7.4 and later: the root module refuses 7.0 to 7.3,
     # whose .NET is older than 8.
@@ -26,7 +26,7 @@
             Tags         = @('Cube', 'Headshed', 'CRM', 'Customers', 'Export', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
             ProjectUri   = 'https://github.com/cubeps/CubePS'
             LicenseUri   = 'https://github.com/cubeps/CubePS/blob/main/LICENSE'
-            ReleaseNotes = 'First release: Connect-Cube, Disconnect-Cube, Get-CubeConnection and Get-CubeCustomer with paging, retries, timeouts, -First/-Skip/-IncludeTotalCount and one property set per call.'
+            ReleaseNotes = '0.2.0: Export-CubeCustomer (CSV byte-equal to Export-Csv, XLSX with text cells, JSON Lines; never half written); Test-CubeConnection and Connect-Cube -Validate; shifting pages re-read, exact big numbers, 403 per assignment, CubeRateLimited, secrets masked in every encoding; clear errors for an unsupported .NET or PowerShell. 0.1.0: Connect-Cube, Disconnect-Cube, Get-CubeConnection and Get-CubeCustomer.'
         }
     }
 }

@@ -39,5 +39,6 @@ if ($problem) {
     throw [System.PlatformNotSupportedException]::new($problem)
 }
 
-Import-Module -Name (Join-Path $PSScriptRoot 'CubePS.dll') -ErrorAction Stop
-Export-ModuleMember -Cmdlet * -Function @()
+# No Join-Path and no Export-ModuleMember: each is a cold cmdlet call that costs an import about
+# 10 ms, and the manifest's export lists already decide what the session sees.
+Import-Module -Name "$PSScriptRoot/CubePS.dll" -ErrorAction Stop

@@ -20,6 +20,12 @@ public sealed class AssignmentSetup
     /// <summary>Wait before answering each request, as a distant server would.</summary>
     public int LatencyMs { get; set; }
 
+    /// <summary>
+    /// Synthetic records each carry one more key that no other record has ("Felt_&lt;index&gt;"), the
+    /// worst case for one set of columns per call.
+    /// </summary>
+    public bool UniqueKeys { get; set; }
+
     /// <summary>Seed of the synthetic data, so that two runs serve the same records.</summary>
     public int Seed { get; set; } = 1;
 

@@ -344,7 +344,7 @@ public sealed class CustomerEndpoint
                 setup.CustomRecords![(int)index].WriteTo(writer);
                 break;
             default:
-                SyntheticCustomers.Write(writer, setup.Seed, assignmentId, index);
+                SyntheticCustomers.Write(writer, setup.Seed, assignmentId, index, setup.UniqueKeys);
                 break;
         }
     }

@@ -30,7 +30,7 @@ public sealed class SimulatorOptions
     /// <summary>Exit when this process is gone, so a killed test run leaves no simulator behind.</summary>
     public int? ParentProcessId { get; private set; }
 
-    /// <summary>Synthetic assignments from the command line: id=records[:pageSize[:latencyMs]].</summary>
+    /// <summary>Synthetic assignments from the command line: id=records[:pageSize[:latencyMs[:unique]]] (unique: every record has one key of its own).</summary>
     public List<(int Id, AssignmentSetup Setup)> Synthetic { get; } = new();
 
     public static SimulatorOptions Parse(string[] args)
@@ -57,7 +57,7 @@ public sealed class SimulatorOptions
                 }
 
                 case "--help":
-                    Console.WriteLine("CubeSimulator [--port N] [--port-file PATH] [--token T] [--user U] [--password P] [--page-size N] [--https] [--parent-pid PID] [--synthetic id=records[:pageSize[:latencyMs]]]...");
+                    Console.WriteLine("CubeSimulator [--port N] [--port-file PATH] [--token T] [--user U] [--password P] [--page-size N] [--https] [--parent-pid PID] [--synthetic id=records[:pageSize[:latencyMs[:unique]]]]...");
                     Environment.Exit(0);
                     break;
                 default: throw new ArgumentException("Unknown option " + args[i]);
@@ -76,6 +76,7 @@ public sealed class SimulatorOptions
             Records = long.Parse(numbers[0], CultureInfo.InvariantCulture),
             PageSize = numbers.Length > 1 ? int.Parse(numbers[1], CultureInfo.InvariantCulture) : 500,
             LatencyMs = numbers.Length > 2 ? int.Parse(numbers[2], CultureInfo.InvariantCulture) : 0,
+            UniqueKeys = numbers.Length > 3 && numbers[3] == "unique",
         };
         return (int.Parse(parts[0], CultureInfo.InvariantCulture), setup);
     }

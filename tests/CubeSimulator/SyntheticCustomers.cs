@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -66,7 +67,7 @@ public static class SyntheticCustomers
 
     private static readonly JsonEncodedText Norge = JsonEncodedText.Encode("Norge");
 
-    public static void Write(Utf8JsonWriter writer, int seed, int assignmentId, long index)
+    public static void Write(Utf8JsonWriter writer, int seed, int assignmentId, long index, bool uniqueKey = false)
     {
         var random = new SplitMix((ulong)seed * 0x9E3779B97F4A7C15UL ^ (ulong)index);
         Span<byte> text = stackalloc byte[96];
@@ -192,6 +193,11 @@ public static class SyntheticCustomers
 
                 default: writer.WriteString(ExtraFields[i], Contacts[random.Next(Contacts.Length)]); break;
             }
+        }
+
+        if (uniqueKey)
+        {
+            writer.WriteString("Felt_" + index.ToString(CultureInfo.InvariantCulture), "x");
         }
 
         writer.WriteEndObject();

@@ -13,8 +13,9 @@
       5. pwsh start alone, and pwsh start plus Import-Module
       6. Export-CubeCustomer to .csv, 7. to .xlsx, 8. to .jsonl
     at 100,000 records in pages of 500; cases 1 and 2 again with 100 ms of latency per page; cases
-    2, 3 and 6 at 1,000,000 records, and case 2 there once more without the gen-0 pacer. Prints a
-    table with the ratios and writes out/bench/results.json.
+    2, 3 and 6 at 1,000,000 records; cases 2 and 6 for the worst shape of one set of columns per
+    call, every record with a key of its own, at 1,500 and 3,000 records (the cost per cell must
+    not grow). Prints a table with the ratios and writes out/bench/results.json.
 #>
 param(
     [Parameter(Mandatory)][string] $ModulePath,
@@ -40,11 +41,14 @@ $caseScript = Join-Path $PSScriptRoot 'Measure-BenchCase.ps1'
 $pwsh = Get-PwshCommandLine
 
 # The assignments: ids that say what they hold.
-$normal = 100001; $slow = 100002; $large = 100003
+$normal = 100001; $slow = 100002; $large = 100003; $uniqueSmall = 100004; $uniqueLarge = 100005
+$uniqueSmallRecords = 1500; $uniqueLargeRecords = 3000
 $simulator = Start-CubeSimulator -SimulatorPath $SimulatorPath -ExtraArguments @(
     '--synthetic', "$normal=$Records`:$PageSize",
     '--synthetic', "$slow=$Records`:$PageSize`:$LatencyMs",
-    '--synthetic', "$large=$LargeRecords`:$PageSize")
+    '--synthetic', "$large=$LargeRecords`:$PageSize",
+    '--synthetic', "$uniqueSmall=$uniqueSmallRecords`:$PageSize`:0:unique",
+    '--synthetic', "$uniqueLarge=$uniqueLargeRecords`:$PageSize`:0:unique")
 
 function Get-SpoolBytes {
     # The size of the module's temporary spool file(s) that process $ProcessId holds open. They are
@@ -144,11 +148,14 @@ try {
         @{ Name = 'CubeCsvLatency'; Case = 'CubeCsv'; AssignmentId = $slow; Label = "2. Get-CubeCustomer, $LatencyMs ms/page" }
         @{ Name = 'CubeCsvLarge'; Case = 'CubeCsv'; AssignmentId = $large; Label = "2. Get-CubeCustomer | Export-Csv, $($LargeRecords/1e6)M" }
         @{ Name = 'CubeMeasureLarge'; Case = 'CubeMeasure'; AssignmentId = $large; Label = "3. Get-CubeCustomer | Measure-Object, $($LargeRecords/1e6)M" }
-        @{ Name = 'CubeCsvLargeNoPacer'; Case = 'CubeCsvNoPacer'; AssignmentId = $large; Label = "2. the same, without the gen-0 pacer, $($LargeRecords/1e6)M" }
         @{ Name = 'ExportCsv'; Case = 'ExportCsv'; AssignmentId = $normal; Label = '6. Export-CubeCustomer x.csv' }
         @{ Name = 'ExportXlsx'; Case = 'ExportXlsx'; AssignmentId = $normal; Label = '7. Export-CubeCustomer x.xlsx' }
         @{ Name = 'ExportJsonLines'; Case = 'ExportJsonLines'; AssignmentId = $normal; Label = '8. Export-CubeCustomer x.jsonl' }
         @{ Name = 'ExportCsvLarge'; Case = 'ExportCsv'; AssignmentId = $large; Label = "6. Export-CubeCustomer x.csv, $($LargeRecords/1e6)M" }
+        @{ Name = 'CubeCsvUniqueSmall'; Case = 'CubeCsv'; AssignmentId = $uniqueSmall; Label = '2. a key per record' }
+        @{ Name = 'CubeCsvUniqueLarge'; Case = 'CubeCsv'; AssignmentId = $uniqueLarge; Label = '2. a key per record' }
+        @{ Name = 'ExportCsvUniqueSmall'; Case = 'ExportCsv'; AssignmentId = $uniqueSmall; Label = '6. a key per record' }
+        @{ Name = 'ExportCsvUniqueLarge'; Case = 'ExportCsv'; AssignmentId = $uniqueLarge; Label = '6. a key per record' }
     )
 
     $escapedModule = $ModulePath.Replace("'", "''")
@@ -179,8 +186,11 @@ $exportVsPipeline = [math]::Round($cases.CubeCsv.Seconds / $cases.ExportCsv.Seco
 $exportMemory = [math]::Round($cases.ExportCsv.PeakMB / $cases.IrmCsv.PeakMB, 3)
 $xlsxVsCsv = [math]::Round($cases.ExportXlsx.Seconds / $cases.ExportCsv.Seconds, 2)
 $exportLargeSpool = $cases.ExportCsvLarge.SpoolMB
-$pacerMB = [math]::Round($cases.CubeCsvLargeNoPacer.PeakMB - $cases.CubeCsvLarge.PeakMB, 1)
-$pacerSeconds = [math]::Round($cases.CubeCsvLarge.Seconds - $cases.CubeCsvLargeNoPacer.Seconds, 2)
+# Microseconds per cell (records x columns) of the unique-key cases, and how that grows from the
+# small to the large one: 1 is linear in records and keys, 2 would be a cost that grows with both.
+$perCell = { param($case) [math]::Round($case.Seconds * 1e6 / ($case.Records * $case.CsvColumns), 3) }
+$uniqueGrowth = [math]::Round((& $perCell $cases.CubeCsvUniqueLarge) / (& $perCell $cases.CubeCsvUniqueSmall), 2)
+$uniqueExportGrowth = [math]::Round((& $perCell $cases.ExportCsvUniqueLarge) / (& $perCell $cases.ExportCsvUniqueSmall), 2)
 
 $targets = @(
     [pscustomobject]@{ Target = 'case 2 at least 4x faster than case 1'; Measured = "$speedup x"; Result = Test-Target ($speedup -ge 4) }
@@ -197,6 +207,8 @@ $targets = @(
     [pscustomobject]@{ Target = 'case 7 (.xlsx) at most twice the time of case 6'; Measured = "$xlsxVsCsv x"; Result = Test-Target ($xlsxVsCsv -le 2) }
     [pscustomobject]@{ Target = "$($LargeRecords/1e6)M records, case 6: peak memory at most 250 MB (whole process)"; Measured = "$($cases.ExportCsvLarge.PeakMB) MB"; Result = Test-Target ($cases.ExportCsvLarge.PeakMB -le 250) }
     [pscustomobject]@{ Target = "$($LargeRecords/1e6)M records, case 6: temporary disk at most 300 MB, removed"; Measured = "$exportLargeSpool MB, open after: $($cases.ExportCsvLarge.OpenSpoolsAfter)"; Result = Test-Target ($exportLargeSpool -le 300 -and $cases.ExportCsvLarge.OpenSpoolsAfter -eq 0) }
+    [pscustomobject]@{ Target = "a key per record, case 2: time per cell at $uniqueLargeRecords records at most 1.5x that at $uniqueSmallRecords"; Measured = "$uniqueGrowth x ($(& $perCell $cases.CubeCsvUniqueSmall) / $(& $perCell $cases.CubeCsvUniqueLarge) us per cell)"; Result = Test-Target ($uniqueGrowth -le 1.5) }
+    [pscustomobject]@{ Target = 'the same for case 6'; Measured = "$uniqueExportGrowth x ($(& $perCell $cases.ExportCsvUniqueSmall) / $(& $perCell $cases.ExportCsvUniqueLarge) us per cell)"; Result = Test-Target ($uniqueExportGrowth -le 1.5) }
 )
 
 $machine = [ordered]@{
@@ -214,7 +226,6 @@ Write-Host "pwsh start: $([math]::Round($startAlone * 1000)) ms; with Import-Mod
 $cases.Values | Select-Object Label, Records, @{ n = 'Wall s (min)'; e = { $_.Seconds } }, @{ n = 'Peak MB (min)'; e = { $_.PeakMB } }, @{ n = 'Above start MB'; e = { & $aboveStart $_ } }, @{ n = 'CSV columns'; e = { if ($_.CsvColumns) { $_.CsvColumns } else { '' } } }, @{ n = 'File MB'; e = { if ($_.FileMB) { $_.FileMB } else { '' } } }, @{ n = 'Spool file MB'; e = { $_.SpoolMB } } |
     Format-Table -AutoSize | Out-String -Width 200 | Write-Host
 $targets | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
-Write-Host ("The gen-0 pacer, at {0}M records: peak memory {1} MB lower with it, wall time {2} s more with it." -f ($LargeRecords / 1e6), $pacerMB, $pacerSeconds)
 if ($cases.IrmCsv.CsvColumns -lt $cases.CubeCsv.CsvColumns) {
     Write-Host "Note: case 1's CSV has $($cases.IrmCsv.CsvColumns) columns, case 2's $($cases.CubeCsv.CsvColumns): Export-Csv took case 1's columns from its first record and dropped the extra fields that record lacks."
 }
@@ -226,7 +237,6 @@ $report = [ordered]@{
     pwshStartSeconds = $startAlone
     pwshStartWithImportSeconds = $startImport
     pwshStartPeakMB = $baselineMB
-    pacer      = [ordered]@{ peakMBSavedAt1M = $pacerMB; secondsCostAt1M = $pacerSeconds }
     cases      = $cases
     targets    = $targets
 }

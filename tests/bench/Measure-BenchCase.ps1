@@ -5,7 +5,7 @@
     and what it produced. Started by Invoke-Benchmark.ps1.
 #>
 param(
-    [Parameter(Mandatory)][ValidateSet('IrmCsv', 'CubeCsv', 'CubeCsvNoPacer', 'CubeMeasure', 'CubeFirst10', 'ExportCsv', 'ExportXlsx', 'ExportJsonLines')][string] $Case,
+    [Parameter(Mandatory)][ValidateSet('IrmCsv', 'CubeCsv', 'CubeMeasure', 'CubeFirst10', 'ExportCsv', 'ExportXlsx', 'ExportJsonLines')][string] $Case,
     [Parameter(Mandatory)][string] $ModulePath,
     [Parameter(Mandatory)][string] $BaseUri,
     [Parameter(Mandatory)][int] $AssignmentId,
@@ -28,11 +28,6 @@ if ($Case -ne 'IrmCsv') {
     Import-Module $ModulePath
     Connect-Cube -BaseUri $BaseUri -Token (ConvertTo-SecureString $Token -AsPlainText -Force)
 }
-if ($Case -eq 'CubeCsvNoPacer') {
-    # The same as CubeCsv with the gen-0 pacer off (its limit out of reach), to measure what it buys.
-    $pacer = [CubePS.Commands.CubeCmdlet].Assembly.GetType('CubePS.Output.Gen0CollectionPacer', $true)
-    $pacer.GetField('s_growthLimitBytes', [Reflection.BindingFlags]'NonPublic, Static').SetValue($null, [long]::MaxValue)
-}
 
 $records = 0
 $watch = [Diagnostics.Stopwatch]::StartNew()
@@ -52,7 +47,7 @@ switch ($Case) {
         $all | Export-Csv -LiteralPath $CsvPath -NoTypeInformation
         $records = $all.Count
     }
-    { $_ -in 'CubeCsv', 'CubeCsvNoPacer' } {
+    'CubeCsv' {
         Get-CubeCustomer -AssignmentId $AssignmentId | Export-Csv -LiteralPath $CsvPath -NoTypeInformation
     }
     'ExportCsv' {
@@ -83,7 +78,7 @@ $watch.Stop()
 
 if ($Case -ne 'ExportXlsx') { $columns = 0 }
 $fileMB = 0
-if ($Case -in 'IrmCsv', 'CubeCsv', 'CubeCsvNoPacer', 'ExportCsv') {
+if ($Case -in 'IrmCsv', 'CubeCsv', 'ExportCsv') {
     # Rows and columns as a CSV reader sees them (the generated records have no line breaks in values).
     $reader = [IO.StreamReader]::new($CsvPath)
     $columns = ($reader.ReadLine() -split '","').Count

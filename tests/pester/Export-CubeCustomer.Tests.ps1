@@ -11,19 +11,11 @@ BeforeAll {
     $null = New-Item -ItemType Directory -Path $temp
     # MiniExcel, the library the module writes .xlsx with, reads them back here.
     Add-Type -Path (Join-Path (Get-CubeModulePath) 'dependencies/MiniExcel.dll')
-    $script:nextId = 9000
-
-    function New-Assignment {
-        param([hashtable] $Setup)
-        $script:nextId++
-        Set-SimulatorAssignment -Id $script:nextId -Setup $Setup
-        return $script:nextId
-    }
 
     # Customers that have broken CSV files: quotes, separators, line breaks, Norwegian letters, an
     # emoji, numbers of every kind, negative numbers, booleans, nulls, nested values, keys that
     # PowerShell renames, and a field only a later record has.
-    $script:tricky = New-Assignment @{ raw = @(@'
+    $script:tricky = New-SimulatorAssignment @{ raw = @(@'
 [{"customer_id": 1, "name": "Quote \" and ; and , in it", "zip_code": "0150", "phone_1": "+4722334455", "notes": "two\nlines\r\nthree", "rate": 1.10, "big": 1234567890123456789012345678901234567890, "small": -0.5, "exp": 1.5e300, "neg": -42, "active": true, "deleted": false, "gone": null, "more_info_fields": {"kilde": "Messe ø", "liste": [1, 2.5]}, "Region": "Nord", "region": "nord", "": "empty key", "PSObject": "reserved"},
  {"customer_id": 2, "name": "Ærlig Ødegård 😀", "zip_code": "00417", "fraction": 0.1234567890123456789012345678901, "Only2": "x", "tab": "a\tb"}]
 '@) }
@@ -144,7 +136,7 @@ Describe 'JSON Lines' {
 
 Describe 'A quiet night' {
     It 'writes the header of the standard fields when Cube has no customers: <Format>' -ForEach @(@{ Format = 'csv' }, @{ Format = 'xlsx' }, @{ Format = 'jsonl' }) {
-        $empty = New-Assignment @{ kind = 'custom'; customRecords = @() }
+        $empty = New-SimulatorAssignment @{ kind = 'custom'; customRecords = @() }
         Export-CubeCustomer $empty "$temp/empty.$Format"
         $standard = @('customer_id', 'name', 'gender', 'birth_date', 'assignment_id')
         switch ($Format) {
@@ -173,7 +165,7 @@ Describe 'Nothing half written' {
     }
 
     It 'leaves the target as it was when the call stops on an error mid-download' {
-        $failing = New-Assignment @{ kind = 'synthetic'; records = 30; pageSize = 10; faults = @(@{ kind = 'truncate'; page = 3; afterBytes = 200 }) }
+        $failing = New-SimulatorAssignment @{ kind = 'synthetic'; records = 30; pageSize = 10; faults = @(@{ kind = 'truncate'; page = 3; afterBytes = 200 }) }
         { Export-CubeCustomer 12, $failing "$temp/nightly.csv" -ErrorAction Stop } | Should -Throw -ErrorId 'CubeInvalidResponse,CubePS.Commands.ExportCubeCustomerCommand'
         (Get-FileHash "$temp/nightly.csv").Hash | Should -Be $before
         @(Get-ChildItem $temp -Force -Filter '*.cubeps-tmp').Count | Should -Be 0
@@ -187,7 +179,7 @@ Describe 'Nothing half written' {
     }
 
     It 'leaves the target as it was after Ctrl+C, and no temporary file' {
-        $slow = New-Assignment @{ kind = 'synthetic'; records = 2000; pageSize = 100; latencyMs = 200 }
+        $slow = New-SimulatorAssignment @{ kind = 'synthetic'; records = 2000; pageSize = 100; latencyMs = 200 }
         $ps = [powershell]::Create()
         $null = $ps.AddScript('param($ModulePath, $BaseUri, $Token, $Id, $Path) Import-Module $ModulePath; Connect-Cube -BaseUri $BaseUri -Token (ConvertTo-SecureString $Token -AsPlainText -Force); Export-CubeCustomer $Id $Path').AddParameters(@{ ModulePath = (Get-CubeModulePath); BaseUri = $sim.BaseUri; Token = $sim.Token; Id = $slow; Path = "$temp/nightly.csv" })
         $handle = $ps.BeginInvoke()

@@ -6,31 +6,6 @@ BeforeAll {
     Import-Module (Get-CubeModulePath) -Force
     Clear-CubeEnvironment
     $script:sim = Get-CubeSimulator
-    $script:nextId = 8000
-
-    function New-Assignment {
-        # A fresh assignment id served as -Setup says (fault counters and shifts start afresh).
-        param([hashtable] $Setup)
-        $script:nextId++
-        Set-SimulatorAssignment -Id $script:nextId -Setup $Setup
-        return $script:nextId
-    }
-
-    function Invoke-Call {
-        # Runs $Call, returns its output, errors, warnings and verbose lines, and how long it took.
-        param([scriptblock] $Call)
-        $ErrorActionPreference = 'Continue'
-        $watch = [Diagnostics.Stopwatch]::StartNew()
-        $all = @(& $Call 2>&1 3>&1 4>&1)
-        $watch.Stop()
-        [pscustomobject]@{
-            Output   = @($all | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] -and $_ -isnot [System.Management.Automation.WarningRecord] -and $_ -isnot [System.Management.Automation.VerboseRecord] })
-            Errors   = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
-            Warnings = @($all | Where-Object { $_ -is [System.Management.Automation.WarningRecord] } | ForEach-Object Message)
-            Verbose  = @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
-            Seconds  = $watch.Elapsed.TotalSeconds
-        }
-    }
 
     Connect-CubeSimulator
 }
@@ -45,8 +20,8 @@ Describe 'Data lost, altered or doubled' {
         @{ Case = 'deleted'; Delta = -1; Expected = 59 }
         @{ Case = 'inserted'; Delta = 1; Expected = 61 }
     ) {
-        $id = New-Assignment @{ kind = 'synthetic'; records = 60; pageSize = 10; faults = @(@{ kind = 'shift'; afterPage = 2; delta = $Delta }) }
-        $call = Invoke-Call { Get-CubeCustomer -AssignmentId $id -Verbose }
+        $id = New-SimulatorAssignment @{ kind = 'synthetic'; records = 60; pageSize = 10; faults = @(@{ kind = 'shift'; afterPage = 2; delta = $Delta }) }
+        $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id -Verbose }
         $call.Errors | Should -BeNullOrEmpty
         $call.Warnings | Should -BeNullOrEmpty
         $call.Output.Count | Should -Be $Expected
@@ -55,8 +30,8 @@ Describe 'Data lost, altered or doubled' {
     }
 
     It 'warns, naming the assignment and the counts, when the reads never agree, and still writes each customer once' {
-        $id = New-Assignment @{ kind = 'synthetic'; records = 30; pageSize = 10; faults = @(@{ kind = 'shift'; afterPage = 1; delta = 1; repeat = $true }) }
-        $call = Invoke-Call { Get-CubeCustomer -AssignmentId $id }
+        $id = New-SimulatorAssignment @{ kind = 'synthetic'; records = 30; pageSize = 10; faults = @(@{ kind = 'shift'; afterPage = 1; delta = 1; repeat = $true }) }
+        $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id }
         $call.Errors | Should -BeNullOrEmpty
         $call.Warnings.Count | Should -Be 1
         $call.Warnings[0] | Should -Match "Assignment $id kept changing"
@@ -66,7 +41,7 @@ Describe 'Data lost, altered or doubled' {
     }
 
     It 'keeps integers of any size exact and no fraction rounded more than ConvertFrom-Json would' {
-        $id = New-Assignment @{ raw = @('[{"customer_id": 1, "big": 1234567890123456789012345678901234567890, "fraction": 0.1234567890123456789012345678901, "rate": 1.10}]') }
+        $id = New-SimulatorAssignment @{ raw = @('[{"customer_id": 1, "big": 1234567890123456789012345678901234567890, "fraction": 0.1234567890123456789012345678901, "rate": 1.10}]') }
         $customer = Get-CubeCustomer -AssignmentId $id
         $customer.big | Should -BeOfType [System.Numerics.BigInteger]
         "$($customer.big)" | Should -BeExactly '1234567890123456789012345678901234567890'
@@ -83,8 +58,8 @@ Describe 'Calls that never end or take far too long' {
         @{ Case = 'that goes on with empty pages'; Fault = 'emptyPages'; Match = 'does not end' }
         @{ Case = 'whose next differs only by #fragment'; Fault = 'fragmentNext'; Match = 'links back to a page already read' }
     ) {
-        $id = New-Assignment @{ kind = 'synthetic'; records = 20; pageSize = 5; faults = @(@{ kind = $Fault }) }
-        $call = Invoke-Call { Get-CubeCustomer -AssignmentId $id, 12 }
+        $id = New-SimulatorAssignment @{ kind = 'synthetic'; records = 20; pageSize = 5; faults = @(@{ kind = $Fault }) }
+        $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id, 12 }
         $call.Seconds | Should -BeLessThan 60
         $call.Errors.Count | Should -Be 1
         $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeInvalidResponse,CubePS.Commands.GetCubeCustomerCommand'
@@ -93,17 +68,17 @@ Describe 'Calls that never end or take far too long' {
     }
 
     It 'takes an empty next link as the last page' {
-        $id = New-Assignment @{ kind = 'synthetic'; records = 12; pageSize = 5; faults = @(@{ kind = 'emptyNext' }) }
-        $call = Invoke-Call { Get-CubeCustomer -AssignmentId $id }
+        $id = New-SimulatorAssignment @{ kind = 'synthetic'; records = 12; pageSize = 5; faults = @(@{ kind = 'emptyNext' }) }
+        $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id }
         $call.Errors | Should -BeNullOrEmpty
         $call.Output.Count | Should -Be 12
     }
 
     It 'stops at once with CubeRateLimited when Cube asks for a longer wait than CubePS retries for, and leaves the rest of the call alone' {
-        $id = New-Assignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 429; retryAfter = '3600' }) }
-        $later = New-Assignment @{ kind = 'b2c' }
+        $id = New-SimulatorAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 429; retryAfter = '3600' }) }
+        $later = New-SimulatorAssignment @{ kind = 'b2c' }
         Reset-SimulatorStats
-        $call = Invoke-Call { Get-CubeCustomer -AssignmentId 12, $id, $later, 9 }
+        $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId 12, $id, $later, 9 }
         $call.Seconds | Should -BeLessThan 5
         $call.Output.Count | Should -Be 4
         $call.Errors.Count | Should -Be 3
@@ -120,7 +95,7 @@ Describe 'Calls that never end or take far too long' {
 
     It 'fails within a second with CubeConnectionFailed, naming the host, when the host name does not resolve' {
         $connection = Connect-Cube -BaseUri 'https://cube-typo-does-not-exist.invalid' -Token (Get-SimulatorToken) -PassThru
-        $call = Invoke-Call { Get-CubeCustomer -AssignmentId 9 -Connection $connection }
+        $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId 9 -Connection $connection }
         $call.Seconds | Should -BeLessThan 3
         $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeConnectionFailed,CubePS.Commands.GetCubeCustomerCommand'
         $call.Errors[0].Exception.Message | Should -Match 'cube-typo-does-not-exist\.invalid could not be found'
@@ -129,7 +104,7 @@ Describe 'Calls that never end or take far too long' {
     It 'measures -TimeoutSec against Cube, not against the queue of a connection shared by parallel calls' {
         # 24 calls at once on one connection, 600 ms per reply, 2 s timeout: a call that waits for
         # a request slot (8 per connection, so three rounds) must not count that wait.
-        $id = New-Assignment @{ kind = 'synthetic'; records = 20; pageSize = 0; latencyMs = 600 }
+        $id = New-SimulatorAssignment @{ kind = 'synthetic'; records = 20; pageSize = 0; latencyMs = 600 }
         $connection = Connect-Cube -BaseUri $sim.BaseUri -Token (Get-SimulatorToken) -PassThru
         $modulePath = Get-CubeModulePath
         $results = 1..24 | ForEach-Object -ThrottleLimit 24 -Parallel {
@@ -154,8 +129,8 @@ Describe 'Crashes and wrong ids' {
         @{ Case = 'labelled gzip that is not'; Fault = 'gzipLie' }
         @{ Case = 'with corrupt gzip'; Fault = 'gzipCorrupt' }
     ) {
-        $id = New-Assignment @{ kind = 'b2b'; faults = @(@{ kind = $Fault }) }
-        $call = Invoke-Call { Get-CubeCustomer -AssignmentId $id, 12 }
+        $id = New-SimulatorAssignment @{ kind = 'b2b'; faults = @(@{ kind = $Fault }) }
+        $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id, 12 }
         $call.Errors.Count | Should -Be 1
         $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeInvalidResponse,CubePS.Commands.GetCubeCustomerCommand'
         $call.Errors[0].Exception.Message | Should -Match 'cannot be decompressed'
@@ -164,8 +139,8 @@ Describe 'Crashes and wrong ids' {
     }
 
     It 'reads a reply whose byte order mark arrives split over reads' {
-        $id = New-Assignment @{ kind = 'b2b'; faults = @(@{ kind = 'bomSplit'; delayMs = 100 }) }
-        $call = Invoke-Call { Get-CubeCustomer -AssignmentId $id }
+        $id = New-SimulatorAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'bomSplit'; delayMs = 100 }) }
+        $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id }
         $call.Errors | Should -BeNullOrEmpty
         $call.Output.Count | Should -Be 10
     }
@@ -185,8 +160,8 @@ Describe 'Secrets' {
         $encoded = -join ($sim.Token.ToCharArray() | ForEach-Object { '%{0:x2}' -f [int]$_ })
         $page1 = '{"count": 2, "next": "{next}&auth_copy=' + $encoded + '&t=' + $encoded + '", "results": [{"customer_id": 1}]}'
         $page2 = '{"count": 2, "next": "https://elsewhere.example/x?t=' + $encoded + '", "results": [{"customer_id": 2}]}'
-        $id = New-Assignment @{ raw = @($page1, $page2) }
-        $call = Invoke-Call { Get-CubeCustomer -AssignmentId $id -Verbose -Debug 5>&1 }
+        $id = New-SimulatorAssignment @{ raw = @($page1, $page2) }
+        $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id -Verbose -Debug 5>&1 }
         $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeUnsafeNextLink,CubePS.Commands.GetCubeCustomerCommand'
         $shown = ($call.Verbose + $call.Errors.Exception.Message + $call.Errors.ErrorDetails.Message + ($call.Output | Out-String)) -join "`n"
         $shown | Should -Match '\*\*\*'
@@ -227,22 +202,22 @@ Describe 'Messages that say why' {
         @{ Case = 'a lone surrogate escape'; Raw = '[{"customer_id": 1}, {"customer_id": 2, "name": "Bad \ud800 text"}]'; Match = "Record 2 of the page: the value of 'name' has the escape \uD800" }
         @{ Case = 'a value nested too deeply'; Raw = '[{"customer_id": 1, "more_info_fields": ' + ('[' * 1100) + (']' * 1100) + '}]'; Match = "Record 1 of the page: the value of 'more_info_fields' is nested more than 1024 levels deep" }
     ) {
-        $id = New-Assignment @{ raw = @($Raw) }
-        $call = Invoke-Call { Get-CubeCustomer -AssignmentId $id }
+        $id = New-SimulatorAssignment @{ raw = @($Raw) }
+        $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id }
         $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeInvalidResponse,CubePS.Commands.GetCubeCustomerCommand'
         $call.Errors[0].Exception.Message | Should -Match ([regex]::Escape($Match))
     }
 
     It 'reads nested values as deep as ConvertFrom-Json does by default' {
         $nested = ('[' * 500) + '1' + (']' * 500)
-        $id = New-Assignment @{ raw = @('[{"customer_id": 1, "more_info_fields": ' + $nested + '}]') }
+        $id = New-SimulatorAssignment @{ raw = @('[{"customer_id": 1, "more_info_fields": ' + $nested + '}]') }
         (Get-CubeCustomer -AssignmentId $id).more_info_fields | Should -BeExactly $nested
     }
 }
 
 Describe 'Time and sessions' {
     It 'compares -UpdatedSince as an instant on a machine west of UTC, and never drops a customer of the cut-off''s day' {
-        $id = New-Assignment @{ kind = 'custom'; customRecords = @(
+        $id = New-SimulatorAssignment @{ kind = 'custom'; customRecords = @(
             [ordered]@{ customer_id = 1; updated = '2024-03-01T13:00:00Z' }
             [ordered]@{ customer_id = 2; updated = '2024-03-01T11:00:00Z' }
             [ordered]@{ customer_id = 3; updated = '2024-03-01' }
@@ -260,7 +235,7 @@ Connect-Cube -BaseUri '$($sim.BaseUri)' -Token (ConvertTo-SecureString '$($sim.T
     }
 
     It 'lets a call finish when another runspace closes its connection under it' {
-        $id = New-Assignment @{ kind = 'synthetic'; records = 300; pageSize = 50; latencyMs = 200 }
+        $id = New-SimulatorAssignment @{ kind = 'synthetic'; records = 300; pageSize = 50; latencyMs = 200 }
         $connection = Connect-Cube -BaseUri $sim.BaseUri -Token (Get-SimulatorToken) -PassThru
         $ps = [powershell]::Create()
         $null = $ps.AddScript('param($ModulePath, $Connection, $Id) Import-Module $ModulePath; @(Get-CubeCustomer -AssignmentId $Id -Connection $Connection -MaximumRetryCount 0).Count').AddParameters(@{ ModulePath = (Get-CubeModulePath); Connection = $connection; Id = $id })

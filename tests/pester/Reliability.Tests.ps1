@@ -6,29 +6,6 @@ BeforeAll {
     Import-Module (Get-CubeModulePath) -Force
     Clear-CubeEnvironment
     $script:sim = Get-CubeSimulator
-    $script:nextId = 6000
-
-    function New-FaultyAssignment {
-        # A new assignment id served as -Setup says (a fresh id, so fault counters start at zero).
-        param([hashtable] $Setup)
-        $script:nextId++
-        Set-SimulatorAssignment -Id $script:nextId -Setup $Setup
-        return $script:nextId
-    }
-
-    function Measure-Call {
-        # Runs $Call, returns its output, its errors and how long it took.
-        param([scriptblock] $Call)
-        $ErrorActionPreference = 'Continue'
-        $watch = [Diagnostics.Stopwatch]::StartNew()
-        $all = @(& $Call 2>&1)
-        $watch.Stop()
-        [pscustomobject]@{
-            Output  = @($all | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] })
-            Errors  = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
-            Seconds = $watch.Elapsed.TotalSeconds
-        }
-    }
 
     function Start-BackgroundCall {
         # Runs a CubePS call in another runspace, connected to the simulator, so the test can stop it.
@@ -74,8 +51,8 @@ Describe 'Reliability' {
 
     Describe 'Retries' {
         It 'retries <Status> and ends with complete data' -TestCases @(@{ Status = 500 }, @{ Status = 502 }, @{ Status = 503 }, @{ Status = 504 }, @{ Status = 408 }) {
-            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = $Status; times = 2 }) }
-            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 0 }
+            $id = New-SimulatorAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = $Status; times = 2 }) }
+            $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 0 }
             $call.Errors | Should -BeNullOrEmpty
             $call.Output.Count | Should -Be 10
             Get-SimulatorRequestCount $id | Should -Be 3
@@ -83,7 +60,7 @@ Describe 'Reliability' {
         }
 
         It 'waits longer before each retry, and says so in Verbose' {
-            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 503; times = 2 }) }
+            $id = New-SimulatorAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 503; times = 2 }) }
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $all = @(Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 1 -Verbose 4>&1)
             $watch.Stop()
@@ -97,16 +74,16 @@ Describe 'Reliability' {
         }
 
         It 'honours Retry-After in seconds' {
-            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 429; times = 1; retryAfter = '2' }) }
-            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 0 }
+            $id = New-SimulatorAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 429; times = 1; retryAfter = '2' }) }
+            $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 0 }
             $call.Output.Count | Should -Be 10
             $call.Seconds | Should -BeGreaterOrEqual 1.9
             $call.Seconds | Should -BeLessThan 10
         }
 
         It 'honours Retry-After as an HTTP date' {
-            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 503; times = 1; retryAfter = 'date:+2' }) }
-            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 0 }
+            $id = New-SimulatorAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 503; times = 1; retryAfter = 'date:+2' }) }
+            $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 0 }
             $call.Output.Count | Should -Be 10
             # An HTTP date has whole seconds: 2 s ahead is a wait of 1 to 3 s.
             $call.Seconds | Should -BeGreaterOrEqual 0.9
@@ -114,8 +91,8 @@ Describe 'Reliability' {
         }
 
         It 'ends with CubeRequestFailed (LimitsExceeded) when the throttling outlasts the retries' {
-            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 429; retryAfter = '0' }) }
-            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -MaximumRetryCount 1 }
+            $id = New-SimulatorAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 429; retryAfter = '0' }) }
+            $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id -MaximumRetryCount 1 }
             $call.Output | Should -BeNullOrEmpty
             $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeRequestFailed,CubePS.Commands.GetCubeCustomerCommand'
             $call.Errors[0].CategoryInfo.Category | Should -Be 'LimitsExceeded'
@@ -125,25 +102,25 @@ Describe 'Reliability' {
 
         It 'does not retry a 404' {
             Reset-SimulatorStats
-            $call = Measure-Call { Get-CubeCustomer -AssignmentId 4044 }
+            $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId 4044 }
             $call.Errors[0].FullyQualifiedErrorId | Should -BeLike 'CubeAssignmentNotFound,*'
             Get-SimulatorRequestCount 4044 | Should -Be 1
         }
 
         It 'takes the retry count from the connection, and from the call over it' {
             $connection = Connect-Cube -BaseUri $sim.BaseUri -Token (Get-SimulatorToken) -MaximumRetryCount 0 -PassThru
-            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 503 }) }
-            $null = Measure-Call { Get-CubeCustomer -AssignmentId $id -Connection $connection }
+            $id = New-SimulatorAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 503 }) }
+            $null = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id -Connection $connection }
             Get-SimulatorRequestCount $id | Should -Be 1
-            $null = Measure-Call { Get-CubeCustomer -AssignmentId $id -Connection $connection -MaximumRetryCount 2 -RetryIntervalSec 0 }
+            $null = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id -Connection $connection -MaximumRetryCount 2 -RetryIntervalSec 0 }
             Get-SimulatorRequestCount $id | Should -Be 4
         }
     }
 
     Describe 'Timeouts' {
         It 'ends a request whose answer does not begin within -TimeoutSec with CubeRequestTimeout' {
-            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'slowFirstByte'; delayMs = 5000 }) }
-            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -TimeoutSec 1 -MaximumRetryCount 0 }
+            $id = New-SimulatorAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'slowFirstByte'; delayMs = 5000 }) }
+            $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id -TimeoutSec 1 -MaximumRetryCount 0 }
             $call.Output | Should -BeNullOrEmpty
             $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeRequestTimeout,CubePS.Commands.GetCubeCustomerCommand'
             $call.Errors[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
@@ -152,14 +129,14 @@ Describe 'Reliability' {
         }
 
         It 'waits for a slow answer that comes within -TimeoutSec' {
-            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'slowFirstByte'; delayMs = 700 }) }
-            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -TimeoutSec 5 }
+            $id = New-SimulatorAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'slowFirstByte'; delayMs = 700 }) }
+            $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id -TimeoutSec 5 }
             $call.Output.Count | Should -Be 10
         }
 
         It 'ends a reply that stalls in the middle with CubeRequestTimeout and writes none of it' {
-            $id = New-FaultyAssignment @{ kind = 'synthetic'; records = 200; pageSize = 0; faults = @(@{ kind = 'stallBody'; afterBytes = 40000; delayMs = 30000 }) }
-            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -TimeoutSec 1 -MaximumRetryCount 0 }
+            $id = New-SimulatorAssignment @{ kind = 'synthetic'; records = 200; pageSize = 0; faults = @(@{ kind = 'stallBody'; afterBytes = 40000; delayMs = 30000 }) }
+            $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id -TimeoutSec 1 -MaximumRetryCount 0 }
             $call.Output | Should -BeNullOrEmpty
             $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeRequestTimeout,CubePS.Commands.GetCubeCustomerCommand'
             $call.Errors[0].Exception.Message | Should -Match 'in the middle of its reply'
@@ -168,8 +145,8 @@ Describe 'Reliability' {
 
         It 'uses the connection''s -TimeoutSec' {
             $connection = Connect-Cube -BaseUri $sim.BaseUri -Token (Get-SimulatorToken) -TimeoutSec 1 -MaximumRetryCount 0 -PassThru
-            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'slowFirstByte'; delayMs = 5000 }) }
-            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -Connection $connection }
+            $id = New-SimulatorAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'slowFirstByte'; delayMs = 5000 }) }
+            $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id -Connection $connection }
             $call.Errors[0].FullyQualifiedErrorId | Should -BeLike 'CubeRequestTimeout,*'
             $call.Seconds | Should -BeLessThan 4
         }
@@ -177,22 +154,22 @@ Describe 'Reliability' {
 
     Describe 'Broken replies' {
         It 'retries a page whose connection drops mid-reply: page <Page>, every record once' -TestCases @(@{ Page = 1 }, @{ Page = 3 }) {
-            $id = New-FaultyAssignment @{ kind = 'synthetic'; records = 250; pageSize = 50; faults = @(@{ kind = 'resetMidBody'; page = $Page; times = 1; afterBytes = 20000 }) }
-            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 0 }
+            $id = New-SimulatorAssignment @{ kind = 'synthetic'; records = 250; pageSize = 50; faults = @(@{ kind = 'resetMidBody'; page = $Page; times = 1; afterBytes = 20000 }) }
+            $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 0 }
             $call.Errors | Should -BeNullOrEmpty
             $call.Output.customer_id | Should -Be (5000000..5000249)
             Get-SimulatorRequestCount $id | Should -Be 6
         }
 
         It 'retries a bare array whose connection drops mid-reply' {
-            $id = New-FaultyAssignment @{ kind = 'synthetic'; records = 300; pageSize = 0; faults = @(@{ kind = 'resetMidBody'; times = 2; afterBytes = 100000 }) }
-            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 0 }
+            $id = New-SimulatorAssignment @{ kind = 'synthetic'; records = 300; pageSize = 0; faults = @(@{ kind = 'resetMidBody'; times = 2; afterBytes = 100000 }) }
+            $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 0 }
             $call.Output.customer_id | Should -Be (5000000..5000299)
         }
 
         It 'ends with CubeConnectionFailed, and writes nothing, when the connection always drops' {
-            $id = New-FaultyAssignment @{ kind = 'synthetic'; records = 300; pageSize = 0; faults = @(@{ kind = 'resetMidBody'; afterBytes = 100000 }) }
-            $call = Measure-Call { Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 0 -MaximumRetryCount 2 }
+            $id = New-SimulatorAssignment @{ kind = 'synthetic'; records = 300; pageSize = 0; faults = @(@{ kind = 'resetMidBody'; afterBytes = 100000 }) }
+            $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id -RetryIntervalSec 0 -MaximumRetryCount 2 }
             $call.Output | Should -BeNullOrEmpty
             $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeConnectionFailed,CubePS.Commands.GetCubeCustomerCommand'
             $call.Errors[0].CategoryInfo.Category | Should -Be 'ConnectionError'
@@ -203,7 +180,7 @@ Describe 'Reliability' {
             $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
             $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
             $connection = Connect-Cube -BaseUri "http://127.0.0.1:$port" -Token (Get-SimulatorToken) -PassThru
-            $call = Measure-Call { Get-CubeCustomer -AssignmentId 9 -Connection $connection -MaximumRetryCount 1 -RetryIntervalSec 0 }
+            $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId 9 -Connection $connection -MaximumRetryCount 1 -RetryIntervalSec 0 }
             $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeConnectionFailed,CubePS.Commands.GetCubeCustomerCommand'
             $call.Errors[0].Exception.Message | Should -Match "127.0.0.1:$port"
         }
@@ -216,9 +193,9 @@ Describe 'Reliability' {
             @{ Fault = 'a next link loop'; Setup = @{ kind = 'synthetic'; records = 50; pageSize = 10; faults = @(@{ kind = 'nextLoop'; page = 3 }) }; ErrorId = 'CubeInvalidResponse'; Category = 'InvalidData'; Message = 'loop' }
             @{ Fault = 'a next link to another host'; Setup = @{ kind = 'synthetic'; records = 50; pageSize = 10; faults = @(@{ kind = 'foreignNext'; foreignHost = 'evil.example.invalid' }) }; ErrorId = 'CubeUnsafeNextLink'; Category = 'SecurityError'; Message = 'evil.example.invalid' }
         ) {
-            $id = New-FaultyAssignment $Setup
+            $id = New-SimulatorAssignment $Setup
             Reset-SimulatorStats
-            $call = Measure-Call { Get-CubeCustomer -AssignmentId 12, $id -RetryIntervalSec 0 }
+            $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId 12, $id -RetryIntervalSec 0 }
             $call.Seconds | Should -BeLessThan 10
             $call.Errors.Count | Should -Be 1
             $call.Errors[0].FullyQualifiedErrorId | Should -Be "$ErrorId,CubePS.Commands.GetCubeCustomerCommand"
@@ -235,8 +212,8 @@ Describe 'Reliability' {
 
     Describe 'Secrets' {
         It 'shows the token in no stream, error or object, with Verbose and Debug on' {
-            $id = New-FaultyAssignment @{ kind = 'synthetic'; records = 30; pageSize = 10; faults = @(@{ kind = 'status'; status = 503; times = 1 }) }
-            $html = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'html' }) }
+            $id = New-SimulatorAssignment @{ kind = 'synthetic'; records = 30; pageSize = 10; faults = @(@{ kind = 'status'; status = 503; times = 1 }) }
+            $html = New-SimulatorAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'html' }) }
             $everything = Get-CubeCustomer -AssignmentId $id, $html, 404 -RetryIntervalSec 0 -Verbose -Debug -ErrorAction Continue *>&1 | Out-String -Width 500
             $everything | Should -Match 'Authorization: Token \*\*\*'
             $everything | Should -Match 'GET http://127\.0\.0\.1'
@@ -266,7 +243,7 @@ Describe 'Reliability' {
 
     Describe 'Cancellation' {
         It 'ends a request that waits for its answer within a second of Ctrl+C' {
-            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'slowFirstByte'; delayMs = 30000 }) }
+            $id = New-SimulatorAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'slowFirstByte'; delayMs = 30000 }) }
             Reset-SimulatorStats
             $call = Start-BackgroundCall "Get-CubeCustomer -AssignmentId $id"
             try {
@@ -283,7 +260,7 @@ Describe 'Reliability' {
         }
 
         It 'ends a retry wait within a second of Ctrl+C' {
-            $id = New-FaultyAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 503; retryAfter = '60' }) }
+            $id = New-SimulatorAssignment @{ kind = 'b2b'; faults = @(@{ kind = 'status'; status = 503; retryAfter = '60' }) }
             $call = Start-BackgroundCall "Get-CubeCustomer -AssignmentId $id"
             try {
                 Wait-Until { (Get-SimulatorRequestCount $id) -ge 1 }
@@ -298,7 +275,7 @@ Describe 'Reliability' {
         }
 
         It 'leaves no spool file behind when stopped mid-download' {
-            $id = New-FaultyAssignment @{ kind = 'synthetic'; records = 20000; pageSize = 500; latencyMs = 150 }
+            $id = New-SimulatorAssignment @{ kind = 'synthetic'; records = 20000; pageSize = 500; latencyMs = 150 }
             $env:CUBE_SPOOL_MEMORY_MB = '0'
             try {
                 $call = Start-BackgroundCall "Get-CubeCustomer -AssignmentId $id"
@@ -389,7 +366,7 @@ Describe 'Reliability' {
 
         It 'reports the proxy''s refusal without the credential' {
             $connection = Connect-Cube -BaseUri $target -Token (Get-SimulatorToken) -AllowUnencryptedAuthentication -Proxy $sim.BaseUri -PassThru
-            $call = Measure-Call { Get-CubeCustomer -AssignmentId 12 -Connection $connection }
+            $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId 12 -Connection $connection }
             $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeRequestFailed,CubePS.Commands.GetCubeCustomerCommand'
             $call.Errors[0].Exception.StatusCode | Should -Be 407
         }

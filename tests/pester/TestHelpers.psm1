@@ -51,6 +51,35 @@ function Set-SimulatorAssignment {
     Set-CubeSimulatorAssignment -BaseUri (Get-CubeSimulator).BaseUri -Id $Id -Setup $Setup
 }
 
+function New-SimulatorAssignment {
+    <#
+    An assignment id no other test of this run has used, served as -Setup says (so its fault
+    counters and shifts start afresh). The counter lives in the process environment, so test files
+    that import this module again keep counting.
+    #>
+    param([Parameter(Mandatory)][hashtable] $Setup)
+    $id = if ($env:CUBEPS_TEST_NEXT_ASSIGNMENT) { [int]$env:CUBEPS_TEST_NEXT_ASSIGNMENT } else { 100000 }
+    $env:CUBEPS_TEST_NEXT_ASSIGNMENT = $id + 1
+    Set-SimulatorAssignment -Id $id -Setup $Setup
+    return $id
+}
+
+function Invoke-CapturedCall {
+    <# Runs $Call; returns its output, errors, warnings and verbose lines apart, and how long it took. #>
+    param([Parameter(Mandatory)][scriptblock] $Call)
+    $ErrorActionPreference = 'Continue'
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $all = @(& $Call 2>&1 3>&1 4>&1)
+    $watch.Stop()
+    [pscustomobject]@{
+        Output   = @($all | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] -and $_ -isnot [System.Management.Automation.WarningRecord] -and $_ -isnot [System.Management.Automation.VerboseRecord] })
+        Errors   = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+        Warnings = @($all | Where-Object { $_ -is [System.Management.Automation.WarningRecord] } | ForEach-Object Message)
+        Verbose  = @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        Seconds  = $watch.Elapsed.TotalSeconds
+    }
+}
+
 function Remove-SimulatorAssignment {
     param([Parameter(Mandatory)][int] $Id)
     Invoke-RestMethod -Method Delete -Uri ((Get-CubeSimulator).BaseUri + "_sim/assignments/$Id") -SkipHttpErrorCheck | Out-Null

@@ -37,7 +37,7 @@ internal static class CsvCustomerWriter
 
         // Each record's fields by column: the header's order, whatever order Cube sent the keys in.
         var byColumn = new int[header.Count];
-        long rows = 0;
+        var rows = new RowCounter(progress, cancellationToken);
         foreach (var record in records)
         {
             Array.Clear(byColumn, 0, byColumn.Length);
@@ -62,15 +62,11 @@ internal static class CsvCustomerWriter
 
             output.Write(newLine);
             output.FlushIfFull();
-            if ((++rows & 4095) == 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                progress?.Invoke(rows);
-            }
+            rows.Add();
         }
 
         output.Flush(final: true);
-        return rows;
+        return rows.Rows;
     }
 
     [MethodImpl(JitHints.HotLoop)]

@@ -23,7 +23,7 @@ internal static class JsonLinesCustomerWriter
             keys[i] = JsonKey(columns[i].Utf8Key);
         }
 
-        long rows = 0;
+        var rows = new RowCounter(progress, cancellationToken);
         foreach (var record in records)
         {
             output.Write((byte)'{');
@@ -42,15 +42,11 @@ internal static class JsonLinesCustomerWriter
 
             output.Write("}\n"u8);
             output.FlushIfFull();
-            if ((++rows & 4095) == 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                progress?.Invoke(rows);
-            }
+            rows.Add();
         }
 
         output.Flush(final: true);
-        return rows;
+        return rows.Rows;
     }
 
     [MethodImpl(JitHints.HotLoop)]

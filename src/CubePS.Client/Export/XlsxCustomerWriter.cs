@@ -47,6 +47,12 @@ internal static class XlsxCustomerWriter
             EnableWriteNullValueCell = true,
             TrimColumnNames = false,
 
+            // Cube sends no binary values, and measuring every cell for column widths costs more
+            // than writing it: both off, and a larger buffer, save about a tenth of the write.
+            EnableConvertByteArray = false,
+            EnableAutoWidth = false,
+            BufferSize = 1024 * 1024,
+
             // Never read a value as the path of a file to put in the workbook.
             EnableWriteFilePath = false,
             Culture = CultureInfo.InvariantCulture,
@@ -121,7 +127,7 @@ internal static class XlsxCustomerWriter
         private const int RowsAhead = 256;
 
         private readonly IReadOnlyList<string> _header;
-        private readonly Action<long>? _progress;
+        private readonly RowCounter _written;
         private readonly CancellationToken _cancellationToken;
         private readonly BlockingCollection<object?[]> _rows = new(RowsAhead);
         private readonly ConcurrentBag<object?[]> _spare = new();
@@ -132,14 +138,14 @@ internal static class XlsxCustomerWriter
         public RecordDataReader(IReadOnlyList<string> header, IEnumerable<StoredRecord> records, Action<long>? progress, CancellationToken cancellationToken)
         {
             _header = header;
-            _progress = progress;
+            _written = new RowCounter(progress, cancellationToken);
             _cancellationToken = cancellationToken;
             _values = new object?[header.Count];
             _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             _producer = Task.Factory.StartNew(() => Produce(records), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
 
-        public long Rows { get; private set; }
+        public long Rows => _written.Rows;
 
         public int FieldCount => _header.Count;
 
@@ -168,10 +174,7 @@ internal static class XlsxCustomerWriter
             }
 
             _values = next;
-            if ((++Rows & 4095) == 0)
-            {
-                _progress?.Invoke(Rows);
-            }
+            _written.Add();
 
             return true;
         }

@@ -37,12 +37,10 @@ public sealed class GetCubeCustomerCommand : CubeCustomerCmdlet
         var total = collection.Count;
         long written = 0;
         var writing = System.Diagnostics.Stopwatch.StartNew();
-        var pacer = new Gen0CollectionPacer();
         using var producer = new CustomerObjectProducer(collection.ReadRecords(), factory);
         foreach (var customer in producer.Objects())
         {
             WriteObject(customer);
-            pacer.Tick();
             if ((++written & 1023) == 0)
             {
                 Progress.ReportWriting(written, total);
