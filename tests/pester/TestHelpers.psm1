@@ -66,10 +66,16 @@ function New-SimulatorAssignment {
 
 function Invoke-CapturedCall {
     <# Runs $Call; returns its output, errors, warnings and verbose lines apart, and how long it took. #>
+    [CmdletBinding()]
     param([Parameter(Mandatory)][scriptblock] $Call)
-    $ErrorActionPreference = 'Continue'
+    # $Call runs in the test's scope, not this module's: its error preference is set there, so a
+    # non-terminating error is captured rather than thrown, and put back afterwards.
+    $callerVariables = $PSCmdlet.SessionState.PSVariable
+    $callerPreference = $callerVariables.GetValue('ErrorActionPreference')
+    $callerVariables.Set('ErrorActionPreference', 'Continue')
     $watch = [Diagnostics.Stopwatch]::StartNew()
-    $all = @(& $Call 2>&1 3>&1 4>&1)
+    try { $all = @(& $Call 2>&1 3>&1 4>&1) }
+    finally { $callerVariables.Set('ErrorActionPreference', $callerPreference) }
     $watch.Stop()
     [pscustomobject]@{
         Output   = @($all | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] -and $_ -isnot [System.Management.Automation.WarningRecord] -and $_ -isnot [System.Management.Automation.VerboseRecord] })
