@@ -17,7 +17,7 @@ BeforeAll {
     # PowerShell renames, and a field only a later record has.
     $script:tricky = New-SimulatorAssignment @{ raw = @(@'
 [{"customer_id": 1, "name": "Quote \" and ; and , in it", "zip_code": "0150", "phone_1": "+4722334455", "notes": "two\nlines\r\nthree", "rate": 1.10, "big": 1234567890123456789012345678901234567890, "small": -0.5, "exp": 1.5e300, "neg": -42, "active": true, "deleted": false, "gone": null, "more_info_fields": {"kilde": "Messe ø", "liste": [1, 2.5]}, "Region": "Nord", "region": "nord", "": "empty key", "PSObject": "reserved"},
- {"customer_id": 2, "name": "Ærlig Ødegård 😀", "zip_code": "00417", "fraction": 0.1234567890123456789012345678901, "Only2": "x", "tab": "a\tb"}]
+ {"customer_id": 2, "name": "Ærlig Ødegård 😀", "zip_code": "00417", "fraction": 0.1234567890123456789012345678901, "Only2": "x", "tab": "a\tb", "formula": "=HYPERLINK(\"http://x.example\",\"klikk\")", "at": "@SUM(A1)", "escaped": "_x0041_"}]
 '@) }
     $script:varied = @(9, 12, 20, $tricky)
 }
@@ -96,6 +96,14 @@ Describe 'Xlsx' {
         ($rows | Where-Object { $_['city'] -eq 'BODØ' })['Medlemsnummer'] | Should -BeExactly '00417'
         ($rows | Where-Object { $_['customer_id'] -eq 2488539 })['org_number'] | Should -BeExactly '989898981'
         ($rows | Where-Object { $_['customer_id'] -eq 2488539 })['number_of_employees'] | Should -BeExactly '6'
+    }
+
+    It 'keeps values that look like formulas or escapes as the text Cube sent: no formula at all' {
+        $second = $rows | Where-Object { $_['customer_id'] -eq 2 }
+        $second['formula'] | Should -BeExactly '=HYPERLINK("http://x.example","klikk")'
+        $second['at'] | Should -BeExactly '@SUM(A1)'
+        $second['escaped'] | Should -BeExactly '_x0041_'
+        $sheet | Should -Not -Match '<(\w+:)?f[ >]'
     }
 
     It 'writes numbers as numbers, booleans as booleans and null as an empty cell' {
