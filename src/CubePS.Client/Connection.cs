@@ -47,9 +47,11 @@ public sealed class Connection : IDisposable
     private Connection(ConnectionOptions options, Func<HttpMessageHandler>? handlerFactory)
     {
         _handlerFactory = handlerFactory;
+
+        // Each ArgumentException's message reaches the user as it is, so none names a .NET parameter.
         if (options.Account is not null && options.BaseUri is not null)
         {
-            throw new ArgumentException("Give either an account name or a base URI, not both.", nameof(options));
+            throw new ArgumentException("Give either an account name or a base URI, not both.");
         }
 
         if (options.Account is not null)
@@ -63,7 +65,7 @@ public sealed class Connection : IDisposable
         }
         else
         {
-            throw new ArgumentException("Give an account name or a base URI.", nameof(options));
+            throw new ArgumentException("Give an account name or a base URI.");
         }
 
         string secret;
@@ -71,14 +73,14 @@ public sealed class Connection : IDisposable
         {
             if (options.UserName is not null || options.Password is not null)
             {
-                throw new ArgumentException("Give either a token or a user name and password, not both.", nameof(options));
+                throw new ArgumentException("Give either a token or a user name and password, not both.");
             }
 
             AuthenticationKind = CubeAuthenticationKind.Token;
             secret = SecretText.Reveal(options.Token);
             if (SecretRules.CheckToken(secret) is { } problem)
             {
-                throw new ArgumentException(problem, nameof(options));
+                throw new ArgumentException(problem);
             }
 
             _authorizationHeader = "Token " + secret;
@@ -87,7 +89,7 @@ public sealed class Connection : IDisposable
         {
             if (SecretRules.CheckUserName(options.UserName) is { } userProblem)
             {
-                throw new ArgumentException(userProblem, nameof(options));
+                throw new ArgumentException(userProblem);
             }
 
             AuthenticationKind = CubeAuthenticationKind.Basic;
@@ -95,14 +97,14 @@ public sealed class Connection : IDisposable
             secret = SecretText.Reveal(options.Password);
             if (SecretRules.CheckPassword(secret) is { } problem)
             {
-                throw new ArgumentException(problem, nameof(options));
+                throw new ArgumentException(problem);
             }
 
             _authorizationHeader = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(UserName + ":" + secret));
         }
         else
         {
-            throw new ArgumentException("Give a token, or a user name and password.", nameof(options));
+            throw new ArgumentException("Give a token, or a user name and password.");
         }
 
         if (BaseUri.Scheme == Uri.UriSchemeHttp && !CubeEndpoint.IsLoopback(BaseUri) && !options.AllowUnencryptedAuthentication)
@@ -123,7 +125,7 @@ public sealed class Connection : IDisposable
 
         if (options.ProxyCredential is not null && options.Proxy is null)
         {
-            throw new ArgumentException("A proxy credential needs a proxy: give -Proxy as well.", nameof(options));
+            throw new ArgumentException("A proxy credential needs a proxy: give -Proxy as well.");
         }
 
         RequestSettings = options.RequestSettings;

@@ -113,7 +113,7 @@ public class HostileServerTests
         Assert.Equal(new long[] { 1, 2 }, Ids(result));
         Assert.Equal("A", result.Value(0, "name"));
         Assert.Equal(2, cube.Requests.Count);
-        Assert.Contains(run.Log.Messages, m => m.StartsWith("WARNING: Assignment 9: 1 customers came twice (customer_id 1)", StringComparison.Ordinal));
+        Assert.Contains(run.Log.Messages, m => m.StartsWith("WARNING: Assignment 9: 1 customer came twice (customer_id 1)", StringComparison.Ordinal));
     }
 
     [Fact]

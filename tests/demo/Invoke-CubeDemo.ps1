@@ -80,9 +80,15 @@ Show-Step 'A wrong assignment id is a clear, non-terminating error' {
     "FullyQualifiedErrorId: $($Error[0].FullyQualifiedErrorId)"
 }
 
-Show-Step 'A wrong token is found by the test, before any export' {
-    $wrong = Connect-Cube -BaseUri $BaseUri -Token (ConvertTo-SecureString 'not-the-token' -AsPlainText -Force) -PassThru
-    Test-CubeConnection -AssignmentId 9 -Connection $wrong | Select-Object Succeeded, Authenticated, ErrorId, Message
+Show-Step 'A wrong token is refused by Connect-Cube -Validate, before any export; the session keeps its connection' {
+    try {
+        Connect-Cube -BaseUri $BaseUri -Token (ConvertTo-SecureString 'not-the-token' -AsPlainText -Force) -Validate -AssignmentId 9
+    }
+    catch {
+        "FullyQualifiedErrorId: $($_.FullyQualifiedErrorId)"
+        $_.Exception.Message
+    }
+    "Still connected to: $(Get-CubeConnection)"
 }
 
 Disconnect-Cube

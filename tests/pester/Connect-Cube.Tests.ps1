@@ -91,7 +91,9 @@ Describe 'Connecting' {
         It 'rejects conflicting parameters' {
             { Connect-Cube -Account acme -BaseUri $sim.BaseUri -Token (Get-SimulatorToken) } | Should -Throw -ErrorId 'AmbiguousParameterSet,CubePS.Commands.ConnectCubeCommand'
             { Connect-Cube -Account acme -Token (Get-SimulatorToken) -Credential (Get-SimulatorCredential) } | Should -Throw -ErrorId 'AmbiguousParameterSet,CubePS.Commands.ConnectCubeCommand'
-            { Connect-Cube -Account acme -Token (Get-SimulatorToken) -ProxyCredential (Get-SimulatorCredential) } | Should -Throw -ErrorId 'CubeInvalidArgument,CubePS.Commands.ConnectCubeCommand'
+            $err = { Connect-Cube -Account acme -Token (Get-SimulatorToken) -ProxyCredential (Get-SimulatorCredential) } | Should -Throw -ErrorId 'CubeInvalidArgument,CubePS.Commands.ConnectCubeCommand' -PassThru
+            # A message for the user, without .NET's "(Parameter 'options')".
+            $err.Exception.Message | Should -BeExactly 'A proxy credential needs a proxy: give -Proxy as well.'
         }
     }
 

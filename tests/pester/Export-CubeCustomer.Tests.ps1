@@ -35,6 +35,7 @@ Describe 'CSV' {
         @{ Culture = 'en-US'; Options = @{ Delimiter = "`t"; Encoding = 'utf8NoBOM' } }
         @{ Culture = 'fr-FR'; Options = @{ Encoding = 'utf32' } }
         @{ Culture = 'en-US'; Options = @{ Encoding = 'ascii' } }
+        @{ Culture = 'nb-NO'; Options = @{ Encoding = 'latin1'; UseCulture = $true } }
     ) {
         $saved = [cultureinfo]::CurrentCulture
         try {
@@ -204,6 +205,17 @@ Describe 'Nothing half written' {
         $failed[0].FullyQualifiedErrorId | Should -Be 'CubeAssignmentNotFound,CubePS.Commands.ExportCubeCustomerCommand'
         @(Import-Csv "$temp/nightly.csv" -Encoding utf8).Count | Should -Be 4
     }
+
+    It 'leaves the target as it was when no assignment of the call could be read' {
+        Export-CubeCustomer 12 "$temp/kept.csv"
+        $kept = (Get-FileHash "$temp/kept.csv").Hash
+        $result = Invoke-CapturedCall { Export-CubeCustomer 404404, 77 "$temp/kept.csv" -PassThru }
+        @($result.Errors.FullyQualifiedErrorId) | Should -Be @('CubeAssignmentNotFound,CubePS.Commands.ExportCubeCustomerCommand', 'CubeAssignmentForbidden,CubePS.Commands.ExportCubeCustomerCommand')
+        $result.Warnings | Should -Match 'was not written'
+        $result.Output.Count | Should -Be 0
+        (Get-FileHash "$temp/kept.csv").Hash | Should -Be $kept
+        @(Get-ChildItem $temp -Force -Filter '*.cubeps-tmp').Count | Should -Be 0
+    }
 }
 
 Describe 'Parameters' {
@@ -244,6 +256,25 @@ Describe 'Parameters' {
         "assignment_id`n12" | Set-Content "$temp/ids.csv"
         Import-Csv "$temp/ids.csv" | Export-CubeCustomer -Path "$temp/by-name.csv"
         @(Import-Csv "$temp/by-name.csv" -Encoding utf8).Count | Should -Be 4
+    }
+
+    It 'resolves wildcards in -Path as Export-Csv does: exactly one existing file' {
+        { Export-CubeCustomer 12 "$temp/wild-*.csv" } | Should -Throw -ErrorId 'CubeInvalidArgument,CubePS.Commands.ExportCubeCustomerCommand'
+        'old' | Set-Content "$temp/wild-1.csv"
+        Export-CubeCustomer 12 "$temp/wild-*.csv"
+        @(Import-Csv "$temp/wild-1.csv" -Encoding utf8).Count | Should -Be 4
+        @(Get-ChildItem "$temp/wild-*").Count | Should -Be 1
+        'old' | Set-Content "$temp/wild-2.csv"
+        $err = { Export-CubeCustomer 12 "$temp/wild-*.csv" } | Should -Throw -ErrorId 'CubeInvalidArgument,CubePS.Commands.ExportCubeCustomerCommand' -PassThru
+        $err.Exception.Message | Should -Match 'matches 2 files'
+    }
+
+    It 'refuses a folder as the target, before any request' {
+        $null = New-Item -ItemType Directory "$temp/folder.csv"
+        Reset-SimulatorStats
+        $err = { Export-CubeCustomer 12 "$temp/folder.csv" } | Should -Throw -ErrorId 'CubeInvalidArgument,CubePS.Commands.ExportCubeCustomerCommand' -PassThru
+        $err.Exception.Message | Should -Match 'is a folder'
+        (Get-SimulatorStats).requests | Should -Be 0
     }
 
     It 'writes to a -LiteralPath with wildcard characters in it' {

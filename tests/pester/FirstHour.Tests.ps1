@@ -74,6 +74,12 @@ Describe 'Test-CubeConnection' {
             $test.Succeeded | Should -BeFalse
             $test.ErrorId | Should -Be 'CubeCertificateRejected'
             $test.Reachable | Should -BeTrue
+            # Why, as Get-CubeCustomer says it: not the bare "rejected by the callback".
+            $test.Message | Should -Match 'certificate chain: .*UntrustedRoot|PartialChain'
+            $test.Message | Should -Not -Match 'RemoteCertificateValidationCallback'
+            ($test | Format-List | Out-String) | Should -Match 'Authenticated\s*:\s*not tested'
+            $withAssignment = Test-CubeConnection -AssignmentId 12 -Connection $connection
+            ($withAssignment | Format-List | Out-String) | Should -Match 'Authenticated\s*:\s*not reached'
             $trusting = Connect-Cube -BaseUri $tls.BaseUri -Token (Get-SimulatorToken) -SkipCertificateCheck -PassThru -WarningAction SilentlyContinue
             $passed = Test-CubeConnection -AssignmentId 12 -Connection $trusting
             $passed.Succeeded | Should -BeTrue

@@ -233,7 +233,7 @@ Describe 'Filters' {
         }
         $kept = @(Get-CubeCustomer -AssignmentId 5101 -UpdatedSince '2024-01-01' -WarningVariable warned -WarningAction SilentlyContinue)
         $kept.customer_id | Should -Be @(2, 3)
-        $warned | Should -Match '1 customers have no date'
+        $warned | Should -Match '1 customer has no date'
     }
 }
 

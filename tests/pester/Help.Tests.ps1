@@ -53,6 +53,8 @@ Describe 'Cmdlet help' {
         $help.pipelineInput | Should -Be (Get-ExpectedPipelineInput $metadata)
         $positions = @($metadata.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.Position -ge 0 } | ForEach-Object Position)
         $help.position | Should -Be $(if ($positions.Count) { "$($positions[0])" } else { 'named' })
+        $wildcards = [bool]($metadata.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
+        $help.globbing | Should -Be $wildcards.ToString().ToLowerInvariant()
     }
 
     It 'shows the full help of Get-CubeCustomer with its syntax, parameters and examples' {

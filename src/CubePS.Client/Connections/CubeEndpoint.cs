@@ -46,7 +46,7 @@ internal static class CubeEndpoint
         var problem = ValidateAccount(account);
         if (problem is not null)
         {
-            throw new ArgumentException(problem, nameof(account));
+            throw new ArgumentException(problem);
         }
 
         return new Uri("https://" + account.ToLowerInvariant() + "." + AccountDomain + "/", UriKind.Absolute);
@@ -94,7 +94,7 @@ internal static class CubeEndpoint
         var problem = ValidateBaseUri(baseUri);
         if (problem is not null)
         {
-            throw new ArgumentException(problem, nameof(baseUri));
+            throw new ArgumentException(problem);
         }
 
         var builder = new UriBuilder(baseUri);

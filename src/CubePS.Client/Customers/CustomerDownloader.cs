@@ -129,7 +129,7 @@ internal sealed class CustomerDownloader
 
         if (read.Duplicates > 0)
         {
-            signs.Add(string.Format(CultureInfo.InvariantCulture, "{0:N0} customers came twice (customer_id {1})", read.Duplicates, string.Join(", ", read.DuplicateIds)));
+            signs.Add(string.Format(CultureInfo.InvariantCulture, "{0} came twice (customer_id {1})", Counted.Of(read.Duplicates, "customer"), string.Join(", ", read.DuplicateIds)));
         }
 
         if (read.ReadToEnd && read.LastCount is { } count && count != read.Distinct)
@@ -153,11 +153,11 @@ internal sealed class CustomerDownloader
         {
             _log.Warning(string.Format(
                 CultureInfo.InvariantCulture,
-                "Assignment {0} kept changing while it was read ({1}), and {2} reads never agreed: its {3:N0} customers are written, each once, but customers added or removed meanwhile may be missing.",
+                "Assignment {0} kept changing while it was read ({1}), and {2} reads never agreed: the {3} it has are written, each once, but customers added or removed meanwhile may be missing.",
                 assignmentId,
                 DescribeChange(read),
                 reads,
-                read.Distinct));
+                Counted.Of(read.Distinct, "customer")));
         }
         else if (read.Duplicates > 0 || (read.LastCount is { } count && count != read.Distinct))
         {

@@ -1,11 +1,14 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.Globalization;
 using System.IO;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -111,7 +114,17 @@ internal sealed class ConnectionProbe
         result.Reachable = true;
         if (uri.Scheme == Uri.UriSchemeHttps)
         {
-            using var tls = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false, (_, _, _, errors) => _connection.SkipCertificateCheck || errors == SslPolicyErrors.None);
+            string? certificateProblem = null;
+            using var tls = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false, (_, _, chain, errors) =>
+            {
+                if (_connection.SkipCertificateCheck || errors == SslPolicyErrors.None)
+                {
+                    return true;
+                }
+
+                certificateProblem = DescribeCertificateProblem(errors, chain);
+                return false;
+            });
             try
             {
                 var protocols = TlsPolicy.ForHandler(HttpHandlerFactory.IsNetFramework, (int)ServicePointManager.SecurityProtocol, withTls13: false) ?? SslProtocols.None;
@@ -122,7 +135,7 @@ internal sealed class ConnectionProbe
                 throw context.Error(
                     CubeErrorIds.CertificateRejected,
                     CubeErrorCategory.SecurityError,
-                    string.Format(CultureInfo.InvariantCulture, "The secure connection to {0} failed: {1}", uri.GetLeftPart(UriPartial.Authority), e.Message),
+                    string.Format(CultureInfo.InvariantCulture, "The secure connection to {0} failed: {1}", uri.GetLeftPart(UriPartial.Authority), certificateProblem ?? e.Message),
                     e);
             }
 
@@ -131,6 +144,29 @@ internal sealed class ConnectionProbe
 
         result.Latency = watch.Elapsed;
         _log.Verbose(string.Format(CultureInfo.InvariantCulture, "{0} answered in {1:N0} ms{2}.", uri.GetLeftPart(UriPartial.Authority), watch.Elapsed.TotalMilliseconds, result.TlsProtocol is null ? string.Empty : " over " + result.TlsProtocol));
+    }
+
+    /// <summary>Why the certificate was refused, in the words HttpClient uses for the same refusal.</summary>
+    private static string DescribeCertificateProblem(SslPolicyErrors errors, X509Chain? chain)
+    {
+        if ((errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
+        {
+            return "The remote certificate was not available.";
+        }
+
+        var problems = new List<string>();
+        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+        {
+            problems.Add("it is not for this host name (RemoteCertificateNameMismatch)");
+        }
+
+        if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
+        {
+            var statuses = chain?.ChainStatus.Select(status => status.Status.ToString()).Distinct().ToArray() ?? Array.Empty<string>();
+            problems.Add("errors in the certificate chain: " + (statuses.Length > 0 ? string.Join(", ", statuses) : "unknown"));
+        }
+
+        return "The remote certificate is invalid because of " + string.Join(" and ", problems) + ". Use a certificate that a trusted authority issued for this host, or -SkipCertificateCheck only for a test server.";
     }
 
     /// <summary>The assignment's first page, with the credentials, read without keeping it.</summary>
@@ -152,7 +188,7 @@ internal sealed class ConnectionProbe
                 "Cube accepted {0} and answered assignment {1}{2}.",
                 _connection.Identity,
                 assignmentId,
-                result.Customers is { } customers ? string.Format(CultureInfo.InvariantCulture, ": {0:N0} customers", customers) : string.Empty);
+                result.Customers is { } customers ? ": " + Counted.Of(customers, "customer") : string.Empty);
         }
         catch (CubeException e) when (e.StatusCode is { } status)
         {

@@ -53,7 +53,7 @@ internal sealed class RequestContext
 
     public CubeException TimedOut(string message)
     {
-        var error = Error(CubeErrorIds.RequestTimeout, CubeErrorCategory.OperationTimeout, message + " Request: " + Describe() + ".");
+        var error = Error(CubeErrorIds.RequestTimeout, CubeErrorCategory.OperationTimeout, WithRequest(message));
         error.IsTransient = true;
         error.RecommendedAction = "Raise -TimeoutSec if Cube is slow to answer, or try again later.";
         return error;
@@ -61,10 +61,18 @@ internal sealed class RequestContext
 
     public CubeException ConnectionLost(string message, Exception? inner)
     {
-        var error = Error(CubeErrorIds.ConnectionFailed, CubeErrorCategory.ConnectionError, message + " Request: " + Describe() + ".", inner);
+        var error = Error(CubeErrorIds.ConnectionFailed, CubeErrorCategory.ConnectionError, WithRequest(message), inner);
         error.IsTransient = true;
         error.RecommendedAction = "Check the network path to Cube (DNS, proxy, firewall), then try again.";
         return error;
+    }
+
+    /// <summary>The message as a sentence (the runtime's own texts often lack the full stop), then the request.</summary>
+    private string WithRequest(string message)
+    {
+        var trimmed = message.TrimEnd();
+        var end = trimmed.Length > 0 && trimmed[trimmed.Length - 1] is '.' or '!' or '?' ? string.Empty : ".";
+        return trimmed + end + " Request: " + Describe() + ".";
     }
 
     public CubeException InvalidResponse(string message, Exception? inner = null)

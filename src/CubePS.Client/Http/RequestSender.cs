@@ -221,6 +221,7 @@ internal sealed class RequestSender
             current = current.InnerException;
         }
 
-        return current == e ? e.Message : e.Message + " " + current.Message;
+        // .NET's outer message often repeats the inner one ("Connection refused (host:1)" over "Connection refused").
+        return current == e || e.Message.IndexOf(current.Message, StringComparison.Ordinal) >= 0 ? e.Message : e.Message + " " + current.Message;
     }
 }

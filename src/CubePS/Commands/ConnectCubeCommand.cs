@@ -146,7 +146,11 @@ public sealed class ConnectCubeCommand : CubeCmdlet
             WriteVerbose("Tested " + connection + ": " + test.Message);
         }
 
-        if (SkipCertificateCheck)
+        if (SkipCertificateCheck && connection.BaseUri.Scheme != Uri.UriSchemeHttps)
+        {
+            WriteWarning("-SkipCertificateCheck has no effect on " + connection.BaseUri + ": plain HTTP has no certificate to check.");
+        }
+        else if (SkipCertificateCheck)
         {
             WriteWarning("Certificate checks are off for " + connection.BaseUri + ": anyone on the network path could pose as Cube and read the credentials. Use -SkipCertificateCheck only with test hosts.");
         }

@@ -6,6 +6,7 @@ using System.Management.Automation;
 using CubePS.Connections;
 using CubePS.Customers;
 using CubePS.Errors;
+using CubePS.Logging;
 using CubePS.Sessions;
 using CubePS.Validation;
 
@@ -111,9 +112,10 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
     /// <summary>
     /// Downloads every assignment of the call into one collection (owned by the cmdlet). Returns
     /// false in <paramref name="allRead"/> when an assignment was left unread (-First was met, or
-    /// Cube asked CubePS to stay away).
+    /// Cube asked CubePS to stay away), and in <paramref name="assignmentsRead"/> how many were
+    /// read to the end (the others had errors, or were not requested).
     /// </summary>
-    private protected CustomerCollection DownloadAll(ulong skip, ulong first, out bool allRead)
+    private protected CustomerCollection DownloadAll(ulong skip, ulong first, out bool allRead, out int assignmentsRead)
     {
         var connection = ResolveConnection();
         var settings = connection.RequestSettings.With(TimeoutSec, MaximumRetryCount, RetryIntervalSec);
@@ -126,6 +128,7 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
         });
 
         allRead = true;
+        assignmentsRead = 0;
         CubeException? rateLimited = null;
         var reading = System.Diagnostics.Stopwatch.StartNew();
         foreach (var assignmentId in _assignmentOrder)
@@ -149,6 +152,7 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
             {
                 DownloadResult? result = null;
                 RunBlocking(async (log, token) => result = await new CustomerDownloader(connection, settings, log).DownloadAsync(assignmentId, wanted, collection, token).ConfigureAwait(false));
+                assignmentsRead++;
                 if (result!.Customers is { } customers)
                 {
                     AssignmentHistory.Record(assignmentId, customers);
@@ -226,8 +230,8 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
         {
             WriteWarning(string.Format(
                 CultureInfo.InvariantCulture,
-                "{0:N0} customers have no date in 'updated'; -UpdatedSince kept them because it cannot tell whether they changed.",
-                collection.UndatedRecordsKept));
+                "{0} no date in 'updated'; -UpdatedSince kept them because it cannot tell whether they changed.",
+                collection.UndatedRecordsKept == 1 ? "1 customer has" : Counted.Of(collection.UndatedRecordsKept, "customer") + " have"));
         }
     }
 

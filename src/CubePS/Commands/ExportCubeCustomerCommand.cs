@@ -1,4 +1,5 @@
 using System;
+using System.Collections.ObjectModel;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -30,9 +31,10 @@ public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
     private string _fullPath = string.Empty;
     private ExportFormat _format;
 
-    /// <summary>The file to write; a relative path is relative to the current location.</summary>
+    /// <summary>The file to write; a relative path is relative to the current location; wildcards must name one existing file.</summary>
     [Parameter(Mandatory = true, Position = 1, ParameterSetName = PathSet)]
     [Parameter(Mandatory = true, Position = 1, ParameterSetName = PathUseCultureSet)]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
 
@@ -81,10 +83,10 @@ public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
     {
         // Every check that needs no request comes first: a wrong path or format costs no download.
         var given = UsesLiteralPath ? LiteralPath : Path;
-        _fullPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(given, out var provider, out _);
-        if (provider.Name != "FileSystem")
+        _fullPath = ResolveTarget(given);
+        if (Directory.Exists(_fullPath))
         {
-            throw InvalidArgument("'" + given + "' is not a file system path; Export-CubeCustomer writes files.", given);
+            throw InvalidArgument("'" + _fullPath + "' is a folder; give the path of a file in it.", given);
         }
 
         _format = Format ?? ExportFormats.FromExtension(_fullPath)
@@ -117,7 +119,15 @@ public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
         }
 
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var collection = DownloadAll(0, First ?? ulong.MaxValue, out _);
+        var collection = DownloadAll(0, First ?? ulong.MaxValue, out _, out var assignmentsRead);
+        if (assignmentsRead == 0 && !collection.IsFull)
+        {
+            // Every assignment failed, and its error is written: an empty file would replace a good
+            // export with nothing, so the target stays as it was.
+            WriteWarning(_fullPath + " was not written: no assignment of the call could be read (see the errors). The file, if there was one, is as it was.");
+            return;
+        }
+
         var header = collection.Count > 0 || collection.RecordsReceived > 0 ? collection.PropertyNames : StandardFields.Keys;
         var culture = CultureInfo.CurrentCulture;
         var format = new CsvFormat(UseCulture ? culture.TextInfo.ListSeparator[0] : Delimiter, Encoding ?? new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), culture);
@@ -164,6 +174,60 @@ public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
         {
             WriteObject(new ExportResult(_fullPath, _format, written, columns, new FileInfo(_fullPath).Length, started.Elapsed));
         }
+    }
+
+    /// <summary>
+    /// The file system path to write. -Path resolves wildcards as Export-Csv does: a pattern must
+    /// name exactly one existing file; -LiteralPath takes every character as it is.
+    /// </summary>
+    private string ResolveTarget(string given)
+    {
+        ProviderInfo provider;
+        string path;
+        if (!UsesLiteralPath && WildcardPattern.ContainsWildcardCharacters(given))
+        {
+            Collection<string> matches;
+            try
+            {
+                matches = SessionState.Path.GetResolvedProviderPathFromPSPath(given, out provider);
+            }
+            catch (ItemNotFoundException)
+            {
+                matches = new Collection<string>();
+                provider = SessionState.Path.CurrentFileSystemLocation.Provider;
+            }
+            catch (SessionStateException e)
+            {
+                throw InvalidArgument(e.Message, given);
+            }
+
+            if (matches.Count != 1)
+            {
+                throw InvalidArgument(
+                    string.Format(CultureInfo.InvariantCulture, "The wildcard path '{0}' matches {1} files; it must match exactly one existing file. To write a name with wildcard characters in it, use -LiteralPath.", given, matches.Count),
+                    given);
+            }
+
+            path = matches[0];
+        }
+        else
+        {
+            try
+            {
+                path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(given, out provider, out _);
+            }
+            catch (SessionStateException e)
+            {
+                throw InvalidArgument(e.Message, given);
+            }
+        }
+
+        if (provider.Name != "FileSystem")
+        {
+            throw InvalidArgument("'" + given + "' is not a file system path; Export-CubeCustomer writes files.", given);
+        }
+
+        return path;
     }
 
     private static CubeException InvalidArgument(string message, object target) =>

@@ -17,7 +17,7 @@ public sealed class GetCubeCustomerCommand : CubeCustomerCmdlet
 {
     private protected override void EndCubeProcessing()
     {
-        var collection = DownloadAll(PagingParameters.Skip, PagingParameters.First, out var allRead);
+        var collection = DownloadAll(PagingParameters.Skip, PagingParameters.First, out var allRead, out _);
         var (total, accuracy) = TotalCount(collection, allRead && !collection.IsFull);
         WriteVerbose(accuracy > 0
             ? string.Format(CultureInfo.InvariantCulture, "In all, {0:N0} customers match (the total that -IncludeTotalCount writes first).", total)

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using CubePS.Logging;
 using CubePS.Sessions;
 
 namespace CubePS.Validation;
@@ -21,7 +22,7 @@ internal sealed class AssignmentIdCompleter : IArgumentCompleter
                     text,
                     text,
                     CompletionResultType.ParameterValue,
-                    string.Format(CultureInfo.CurrentCulture, "Assignment {0}: {1:N0} customers (read {2:t})", seen.AssignmentId, seen.Customers, seen.ReadAt));
+                    string.Format(CultureInfo.CurrentCulture, "Assignment {0}: {1} (read {2:t})", seen.AssignmentId, Counted.Of(seen.Customers, "customer"), seen.ReadAt));
             }
         }
     }

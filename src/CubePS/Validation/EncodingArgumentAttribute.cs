@@ -7,8 +7,8 @@ using System.Text;
 namespace CubePS.Validation;
 
 /// <summary>
-/// -Encoding as Export-Csv takes it: a name (utf8BOM, utf8NoBOM, utf8, unicode, ascii, ...), a
-/// code page number, or an Encoding. Names mean what they mean to Export-Csv in PowerShell 7:
+/// -Encoding as Export-Csv takes it: a name (utf8BOM, utf8NoBOM, utf8, unicode, ascii, ..., or any
+/// other encoding name the system knows), a code page number, or an Encoding. Names mean what they mean to Export-Csv in PowerShell 7:
 /// 'utf8' has no byte order mark.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
@@ -25,10 +25,23 @@ internal sealed class EncodingArgumentAttribute : ArgumentTransformationAttribut
             Encoding encoding => encoding,
             int codePage => Encoding.GetEncoding(codePage),
             string name when int.TryParse(name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var codePage) => Encoding.GetEncoding(codePage),
-            string name => FromName(name) ?? throw new ArgumentTransformationMetadataException(
-                "'" + name + "' is not an encoding CubePS knows. Use one of " + string.Join(", ", Names) + ", a code page number, or an Encoding object."),
+            string name => FromName(name) ?? FromWebName(name) ?? throw new ArgumentTransformationMetadataException(
+                "'" + name + "' is not an encoding this system knows. Use one of " + string.Join(", ", Names) + ", another encoding name (latin1, windows-1252, ...), a code page number, or an Encoding object."),
             _ => inputData,
         };
+    }
+
+    /// <summary>Any other name the system knows (latin1, iso-8859-15, windows-1252), as Export-Csv also takes them.</summary>
+    private static Encoding? FromWebName(string name)
+    {
+        try
+        {
+            return Encoding.GetEncoding(name);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     private static Encoding? FromName(string name) => name.ToUpperInvariant() switch
