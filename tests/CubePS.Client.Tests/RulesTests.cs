@@ -1,6 +1,6 @@
-using System.Text;
 using System.Net;
 using System.Reflection;
+using System.Text;
 using CubePS.Customers;
 using CubePS.Http;
 using CubePS.Loading;
@@ -78,6 +78,43 @@ public class SecretMaskerTests
             // A JSON escape is a spelling of replies, not of URLs.
             Assert.Equal("https://h.example/x?page=2&t=***", masker.MaskUri(new Uri("https://h.example/x?page=2&t=" + spelled)));
         }
+    }
+
+    [Theory]
+    [InlineData("Sec\\/ret+To&ken\\\"Q<9z")]
+    [InlineData("Sec/ret+To&amp;ken&quot;Q&lt;9z")]
+    [InlineData("Sec&#47;ret&#43;To&#38;ken&#34;Q&#60;9z")]
+    [InlineData("Sec&#x2F;ret&#x2b;To&#X26;ken&#x22;Q&#x3C;9z")]
+    [InlineData("&#83;&#101;&#99;/ret+To&ken\"Q<9z")]
+    public void Every_spelling_a_JSON_error_or_a_web_page_can_give_a_secret_is_masked(string spelled)
+    {
+        var masker = new SecretMasker(new[] { "Sec/ret+To&ken\"Q<9z" });
+
+        Assert.Equal("{\"detail\": \"Invalid token *** here\"}", masker.MaskText("{\"detail\": \"Invalid token " + spelled + " here\"}"));
+    }
+
+    [Fact]
+    public void A_reply_is_masked_before_its_whitespace_is_collapsed()
+    {
+        var masker = new SecretMasker(new[] { "pa\tss  word" });
+        var reply = Encoding.UTF8.GetBytes("{\"error\": \"bad password pa\tss  word\"}");
+
+        Assert.Equal("{\"error\": \"bad password ***\"}", ReplyText.Summarize(reply, reply.Length, masker, cutShort: false));
+    }
+
+    [Fact]
+    public void A_reply_cut_off_inside_a_secret_shows_none_of_it()
+    {
+        const string Token = "abcdefghijklmnopqrstuvwxyz0123456789";
+        var masker = new SecretMasker(new[] { Token });
+        var reply = Encoding.UTF8.GetBytes("<html><body>Login failed for token " + Token + "</body></html>");
+
+        // Read only as far as the middle of the token, as a reply's head is.
+        var cut = Array.IndexOf(reply, (byte)'a', 30) + 10;
+        var shown = ReplyText.Summarize(reply, cut, masker, cutShort: true);
+
+        Assert.DoesNotContain("abcdefgh", shown, StringComparison.Ordinal);
+        Assert.EndsWith("…", shown, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -34,7 +34,14 @@ internal sealed class SecretMasker
 
         kept.Sort((a, b) => b.Length.CompareTo(a.Length));
         _patterns = kept.ConvertAll(Spellings).ToArray();
+        foreach (var secret in kept)
+        {
+            LongestSpelling = Math.Max(LongestSpelling, SpellingLength(secret));
+        }
     }
+
+    /// <summary>The longest text any secret's spelling can take: how much of a cut-off end could be the start of one.</summary>
+    public int LongestSpelling { get; }
 
     public string MaskText(string? text)
     {
@@ -65,9 +72,10 @@ internal sealed class SecretMasker
     }
 
     /// <summary>
-    /// A pattern that finds <paramref name="secret"/> however a URL or JSON text spells it: each
-    /// character as itself, percent-encoded (its UTF-8 bytes, hex digits in either case), as a
-    /// JSON \u escape, and a space also as '+'. Linear to match: no nested repetition.
+    /// A pattern that finds <paramref name="secret"/> however a URL, a JSON text or a web page spells
+    /// it: each character as itself, percent-encoded (its UTF-8 bytes, hex digits in either case),
+    /// as a JSON \u escape or backslash escape, as an HTML character reference, and a space also as
+    /// '+'. Linear to match: no nested repetition.
     /// </summary>
     private static Regex Spellings(string secret)
     {
@@ -95,11 +103,82 @@ internal sealed class SecretMasker
                 pattern.Append(@"|\+");
             }
 
+            AppendEscapedSpellings(pattern, character);
             pattern.Append(')');
             i += length - 1;
         }
 
         return new Regex(pattern.ToString(), RegexOptions.CultureInvariant);
+    }
+
+    private static int SpellingLength(string secret)
+    {
+        var total = 0;
+        for (var i = 0; i < secret.Length; i++)
+        {
+            var length = char.IsHighSurrogate(secret[i]) && i + 1 < secret.Length ? 2 : 1;
+            var character = secret.Substring(i, length);
+            var utf8Bytes = Encoding.UTF8.GetByteCount(character);
+            var reference = length == 1 && char.IsSurrogate(character[0]) ? 0 : 3 + char.ConvertToUtf32(character, 0).ToString(CultureInfo.InvariantCulture).Length;
+
+            // Percent-encoded bytes, \u escapes, or a decimal HTML reference (&#8364;), the longest.
+            total += Math.Max(Math.Max(3 * utf8Bytes, 6 * length), reference);
+            i += length - 1;
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// The spellings of one character in an error page: a JSON backslash escape (\" \\ \/ \t ...,
+    /// as JSON encoders write them) and HTML character references (&amp;amp; &amp;quot; &amp;#38; &amp;#x26; ...).
+    /// </summary>
+    private static void AppendEscapedSpellings(StringBuilder pattern, string character)
+    {
+        var json = character switch
+        {
+            "\"" or "\\" or "/" => "\\" + character,
+            "\b" => "\\b",
+            "\f" => "\\f",
+            "\n" => "\\n",
+            "\r" => "\\r",
+            "\t" => "\\t",
+            _ => null,
+        };
+        if (json is not null)
+        {
+            pattern.Append('|').Append(Regex.Escape(json));
+        }
+
+        var named = character switch
+        {
+            "&" => "&amp;",
+            "\"" => "&quot;",
+            "<" => "&lt;",
+            ">" => "&gt;",
+            "'" => "&apos;",
+            _ => null,
+        };
+        if (named is not null)
+        {
+            pattern.Append('|').Append(Regex.Escape(named));
+        }
+
+        if (character.Length == 1 && char.IsSurrogate(character[0]))
+        {
+            return;
+        }
+
+        var codePoint = char.ConvertToUtf32(character, 0);
+        pattern.Append("|&#").Append(codePoint.ToString(CultureInfo.InvariantCulture)).Append(';');
+        pattern.Append("|&#[xX]");
+        foreach (var digit in codePoint.ToString("X", CultureInfo.InvariantCulture))
+        {
+            var value = Convert.ToInt32(digit.ToString(), 16);
+            pattern.Append(HexEitherCase(value));
+        }
+
+        pattern.Append(';');
     }
 
     private static string HexEitherCase(int digit)

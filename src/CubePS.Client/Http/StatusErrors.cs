@@ -89,9 +89,7 @@ internal static class StatusErrors
                 length += read;
             }
 
-            // A full buffer may end inside a secret, where masking cannot see it whole: drop that edge.
-            var shown = length == buffer.Length ? length - 256 : length;
-            return shown == 0 ? null : ReplyText.Summarize(buffer, shown, context.Masker);
+            return length == 0 ? null : ReplyText.Summarize(buffer, length, context.Masker, cutShort: length == buffer.Length);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {

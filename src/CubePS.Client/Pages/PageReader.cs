@@ -342,7 +342,7 @@ internal sealed class PageReader
         var error = _context.InvalidResponse(message.ToString(), inner);
         if (_headLength > 0)
         {
-            error.ResponseText = ReplyText.Summarize(_head, _headLength, _context.Masker);
+            error.ResponseText = ReplyText.Summarize(_head, _headLength, _context.Masker, cutShort: _headLength == _head.Length);
         }
 
         return error;
