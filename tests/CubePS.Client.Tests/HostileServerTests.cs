@@ -236,6 +236,29 @@ public class HostileServerTests
     }
 
     [Fact]
+    public async Task Whitespace_between_records_is_dropped_as_it_arrives_however_much_there_is()
+    {
+        // 200 MB of padding, more than CubePS ever holds of a reply at once: it must not be held.
+        var padding = 100 * 1024 * 1024;
+        var body = new PaddedStream("[", (byte)' ', padding, "{\"customer_id\": 1}", (byte)'\n', padding, "]");
+        var cube = new FakeCube((_, _) => FakeCube.Body(body));
+        using var result = await new DownloadRun(cube.Connect()).RunAsync(null, 9);
+
+        Assert.Single(result.Rows);
+    }
+
+    [Fact]
+    public async Task A_record_larger_than_CubePS_holds_at_once_is_CubeInvalidResponse_not_a_crash()
+    {
+        var body = new PaddedStream("[{\"customer_id\": 1, \"name\": \"", (byte)'x', 70 * 1024 * 1024, string.Empty, (byte)' ', 0, "\"}]");
+        var cube = new FakeCube((_, _) => FakeCube.Body(body));
+        var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
+
+        Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);
+        Assert.Contains("larger than 64 MB", error.Message);
+    }
+
+    [Fact]
     public async Task Deeply_nested_values_are_read_as_compact_JSON()
     {
         const int depth = 500;
@@ -392,4 +415,74 @@ public class HostileServerTests
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             Task.FromResult(Read(buffer, offset, count));
     }
+}
+
+/// <summary>A reply made as it is read: a prefix, a byte repeated, a middle, another byte repeated, a suffix; never held whole.</summary>
+internal sealed class PaddedStream : Stream
+{
+    private readonly (byte[] Text, byte Fill, long Count)[] _parts;
+    private int _part;
+    private long _offset;
+
+    public PaddedStream(string prefix, byte firstFill, long firstCount, string middle, byte secondFill, long secondCount, string suffix)
+    {
+        _parts = new[]
+        {
+            (Encoding.UTF8.GetBytes(prefix), (byte)0, 0L),
+            (Array.Empty<byte>(), firstFill, firstCount),
+            (Encoding.UTF8.GetBytes(middle), (byte)0, 0L),
+            (Array.Empty<byte>(), secondFill, secondCount),
+            (Encoding.UTF8.GetBytes(suffix), (byte)0, 0L),
+        };
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        while (_part < _parts.Length)
+        {
+            var (text, fill, repeat) = _parts[_part];
+            var length = text.Length > 0 ? text.Length : repeat;
+            if (_offset >= length)
+            {
+                _part++;
+                _offset = 0;
+                continue;
+            }
+
+            var take = (int)Math.Min(count, length - _offset);
+            if (text.Length > 0)
+            {
+                Buffer.BlockCopy(text, (int)_offset, buffer, offset, take);
+            }
+            else
+            {
+                buffer.AsSpan(offset, take).Fill(fill);
+            }
+
+            _offset += take;
+            return take;
+        }
+
+        return 0;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -22,6 +22,9 @@ internal sealed class PageReader
 {
     private const int InitialBufferSize = 64 * 1024;
     private const int ReplyHeadLength = 300;
+
+    /// <summary>The most of a reply held at once: one record and the whitespace inside it. Cube's records are about a kilobyte.</summary>
+    internal const int MaximumBufferSize = 64 * 1024 * 1024;
     private static readonly byte[] Utf8Bom = { 0xEF, 0xBB, 0xBF };
 
     private readonly IRecordSink _sink;
@@ -70,7 +73,11 @@ internal sealed class PageReader
         {
             while (true)
             {
-                MakeRoom();
+                if (!MakeRoom())
+                {
+                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "One record of the reply, with the space around it, is larger than {0:N0} MB (near byte {1:N0}); CubePS holds at most that much of a reply at once.", MaximumBufferSize / (1024 * 1024), _bufferOffset), contentType);
+                }
+
                 var read = await body.ReadAsync(_buffer, _end, _buffer.Length - _end, cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
@@ -273,9 +280,20 @@ internal sealed class PageReader
         return outcome;
     }
 
-    /// <summary>Moves unread bytes to the front of the buffer, and grows it when a single record fills it.</summary>
-    private void MakeRoom()
+    /// <summary>
+    /// Moves unread bytes to the front of the buffer, and grows it when a single record fills it;
+    /// false when that record would need more than <see cref="MaximumBufferSize"/>. Whitespace
+    /// between records is dropped first: the read stops only at token boundaries, where it means
+    /// nothing, and a reply padded with gigabytes of it must not grow the buffer.
+    /// </summary>
+    private bool MakeRoom()
     {
+        while (_start < _end && _buffer[_start] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        {
+            _start++;
+            _bufferOffset++;
+        }
+
         var unread = _end - _start;
         if (_start > 0 && (unread == 0 || _end == _buffer.Length))
         {
@@ -286,11 +304,18 @@ internal sealed class PageReader
 
         if (_end == _buffer.Length)
         {
-            var grown = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+            if (_buffer.Length >= MaximumBufferSize)
+            {
+                return false;
+            }
+
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Min(_buffer.Length * 2, MaximumBufferSize));
             Buffer.BlockCopy(_buffer, 0, grown, 0, _end);
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = grown;
         }
+
+        return true;
     }
 
     private void KeepHead(int read)
