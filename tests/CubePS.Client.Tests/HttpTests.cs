@@ -247,6 +247,21 @@ public class HttpTests
     }
 
     [Fact]
+    public async Task A_body_that_trickles_without_ever_stalling_still_ends_at_the_timeout()
+    {
+        // One byte every 200 ms never leaves the connection idle for the 1 s timeout, but the whole
+        // reply would take 10 s: -TimeoutSec bounds the request, not each pause.
+        var json = """[{"customer_id": 1}, {"customer_id": 2}]""";
+        var cube = new FakeCube((_, _) => FakeCube.Body(new TrickleStream(Encoding.UTF8.GetBytes(json), TimeSpan.FromMilliseconds(200))));
+        var started = DateTime.UtcNow;
+        var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect(), new RequestSettings(1, 0, 0)).RunAsync(null, 9));
+
+        Assert.Equal(CubeErrorIds.RequestTimeout, error.ErrorId);
+        Assert.Contains("-TimeoutSec", error.Message, StringComparison.Ordinal);
+        Assert.InRange((DateTime.UtcNow - started).TotalSeconds, 0.9, 4);
+    }
+
+    [Fact]
     public async Task Headers_that_never_come_end_with_CubeRequestTimeout()
     {
         var cube = new FakeCube((_, _) =>
@@ -344,5 +359,58 @@ public class HttpTests
         protected override void Dispose(bool disposing)
         {
         }
+    }
+
+    /// <summary>A body that hands over one byte at a time with a pause before each.</summary>
+    private sealed class TrickleStream : Stream
+    {
+        private readonly byte[] _content;
+        private readonly TimeSpan _pause;
+        private int _position;
+
+        public TrickleStream(byte[] content, TimeSpan pause)
+        {
+            _content = content;
+            _pause = pause;
+        }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => _position;
+            set => throw new NotSupportedException();
+        }
+
+        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            if (_position == _content.Length)
+            {
+                return 0;
+            }
+
+            await Task.Delay(_pause, cancellationToken);
+            buffer[offset] = _content[_position++];
+            return 1;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) =>
+            ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -56,7 +56,7 @@ internal sealed class RequestSender
                 if (response.IsSuccessStatusCode)
                 {
                     var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-                    var guarded = new TimeoutReadStream(body, response, Settings.Timeout, context, cancellationToken);
+                    var guarded = new TimeoutReadStream(body, response, Settings.Timeout, stopwatch, context, cancellationToken);
                     return new CubeReply(response, guarded, stopwatch, lease);
                 }
 

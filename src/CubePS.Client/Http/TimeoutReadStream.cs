@@ -7,14 +7,17 @@ using System.Threading.Tasks;
 namespace CubePS.Http;
 
 /// <summary>
-/// A reply body that fails when no byte arrives for the timeout (a stalled server), and turns a
-/// dropped connection into a transient CubeException so that the page is fetched again.
+/// A reply body that fails when the whole reply has not arrived within the timeout, counted from
+/// when the request was sent (as Invoke-RestMethod's -TimeoutSec bounds a whole request: a server
+/// that trickles a byte now and then must not hold a runbook for days), and turns a dropped
+/// connection into a transient CubeException so that the page is fetched again.
 /// </summary>
 internal sealed class TimeoutReadStream : Stream
 {
     private readonly Stream _inner;
     private readonly IDisposable _owner;
     private readonly TimeSpan _timeout;
+    private readonly System.Diagnostics.Stopwatch _sinceSent;
     private readonly CancellationToken _callerToken;
     private readonly CancellationTokenSource _readTimeout;
     private readonly CancellationTokenRegistration _abortOnCancel;
@@ -24,12 +27,14 @@ internal sealed class TimeoutReadStream : Stream
         Stream inner,
         IDisposable owner,
         TimeSpan timeout,
+        System.Diagnostics.Stopwatch sinceSent,
         RequestContext context,
         CancellationToken callerToken)
     {
         _inner = inner;
         _owner = owner;
         _timeout = timeout;
+        _sinceSent = sinceSent;
         _callerToken = callerToken;
         _context = context;
         _readTimeout = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
@@ -56,7 +61,13 @@ internal sealed class TimeoutReadStream : Stream
 
     public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
-        _readTimeout.CancelAfter(_timeout);
+        var remaining = _timeout - _sinceSent.Elapsed;
+        if (remaining <= TimeSpan.Zero)
+        {
+            throw TooSlow();
+        }
+
+        _readTimeout.CancelAfter(remaining);
         try
         {
             var read = await _inner.ReadAsync(buffer, offset, count, _readTimeout.Token).ConfigureAwait(false);
@@ -70,11 +81,7 @@ internal sealed class TimeoutReadStream : Stream
 
             if (_readTimeout.IsCancellationRequested)
             {
-                throw _context.TimedOut(string.Format(
-                    System.Globalization.CultureInfo.InvariantCulture,
-                    "Cube sent nothing for {0} s in the middle of its reply (after {1:N0} bytes).",
-                    _timeout.TotalSeconds,
-                    BytesRead));
+                throw TooSlow();
             }
 
             if (e is InvalidDataException)
@@ -104,6 +111,12 @@ internal sealed class TimeoutReadStream : Stream
             throw;
         }
     }
+
+    private CubeException TooSlow() => _context.TimedOut(string.Format(
+        System.Globalization.CultureInfo.InvariantCulture,
+        "Cube's reply did not end within {0} s (-TimeoutSec) from the request: it stalled or came too slowly in the middle of its reply (after {1:N0} bytes).",
+        _timeout.TotalSeconds,
+        BytesRead));
 
     public override int Read(byte[] buffer, int offset, int count) =>
         ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
