@@ -68,10 +68,11 @@ public class ExportTests
 
             using (var target = new ExportTarget(path, noClobber: false))
             {
-                using (var stream = target.Create())
+                target.Write(stream =>
                 {
                     stream.Write("half"u8);
-                }
+                    return true;
+                });
 
                 // Not committed: a failure.
             }
@@ -81,10 +82,11 @@ public class ExportTests
 
             using (var target = new ExportTarget(path, noClobber: false))
             {
-                using (var stream = target.Create())
+                target.Write(stream =>
                 {
                     stream.Write("new export"u8);
-                }
+                    return true;
+                });
 
                 target.Commit();
             }
@@ -94,16 +96,79 @@ public class ExportTests
 
             using (var target = new ExportTarget(path, noClobber: true))
             {
-                using (var stream = target.Create())
+                target.Write(stream =>
                 {
                     stream.Write("clobber"u8);
-                }
+                    return true;
+                });
 
                 var error = Assert.Throws<CubeException>(target.Commit);
                 Assert.Equal(CubeErrorIds.FileExists, error.ErrorId);
             }
 
             Assert.Equal("new export", File.ReadAllText(path));
+            Assert.Single(Directory.GetFiles(folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Replacing_keeps_a_symbolic_link_and_the_file_mode()
+    {
+        Assert.False(OperatingSystem.IsWindows(), "Unix file modes and links: this test runs on Linux and macOS.");
+        var folder = Directory.CreateTempSubdirectory("cubeps-link").FullName;
+        try
+        {
+            var real = Path.Combine(folder, "real.csv");
+            var link = Path.Combine(folder, "nightly.csv");
+            File.WriteAllText(real, "older export");
+            File.SetUnixFileMode(real, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.CreateSymbolicLink(link, "real.csv");
+
+            using (var target = new ExportTarget(link, noClobber: false))
+            {
+                Assert.Equal(real, target.FinalPath);
+                target.Write(stream =>
+                {
+                    Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(target.TemporaryPath));
+                    stream.Write("new export"u8);
+                    return true;
+                });
+                target.Commit();
+            }
+
+            Assert.Equal("real.csv", new FileInfo(link).LinkTarget);
+            Assert.Equal("new export", File.ReadAllText(real));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(real));
+            Assert.Equal(2, Directory.GetFileSystemEntries(folder).Length);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_failure_of_the_last_flush_is_CubeExportFailed_and_leaves_no_file()
+    {
+        var folder = Directory.CreateTempSubdirectory("cubeps-flush").FullName;
+        try
+        {
+            var path = Path.Combine(folder, "export.csv");
+            File.WriteAllText(path, "older export");
+            using (var target = new ExportTarget(path, noClobber: false))
+            {
+                var error = Assert.Throws<CubeException>(() => target.Write<bool>(_ => throw new IOException("No space left on device")));
+                Assert.Equal(CubeErrorIds.ExportFailed, error.ErrorId);
+                Assert.Equal(CubeErrorCategory.WriteError, error.Category);
+                Assert.Contains("No space left on device", error.Message, StringComparison.Ordinal);
+            }
+
+            Assert.Equal("older export", File.ReadAllText(path));
             Assert.Single(Directory.GetFiles(folder));
         }
         finally

@@ -218,6 +218,19 @@ Describe 'Nothing half written' {
     }
 }
 
+Describe 'Replacing a file' {
+    It 'keeps a symbolic link a link and the file''s permissions, as Export-Csv''s overwrite does' -Skip:$IsWindows {
+        'an older export' | Set-Content "$temp/private.csv"
+        chmod 600 "$temp/private.csv"
+        $null = New-Item -ItemType SymbolicLink -Path "$temp/latest.csv" -Target "$temp/private.csv"
+        Export-CubeCustomer 12 "$temp/latest.csv"
+        (Get-Item "$temp/latest.csv").LinkType | Should -Be 'SymbolicLink'
+        @(Import-Csv "$temp/private.csv" -Encoding utf8).Count | Should -Be @(Get-CubeCustomer 12).Count
+        (Get-Item "$temp/private.csv").UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
+        @(Get-ChildItem $temp -Force -Filter '*.cubeps-tmp').Count | Should -Be 0
+    }
+}
+
 Describe 'Parameters' {
     It 'requests nothing and writes nothing with -WhatIf' {
         Reset-SimulatorStats

@@ -1,14 +1,17 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Reflection;
 using CubePS.Errors;
 
 namespace CubePS.Export;
 
 /// <summary>
 /// The file an export ends in, written whole or not at all: the records go to a temporary file
-/// beside it, which replaces it only once every record is written. On any failure, Ctrl+C or a
-/// full disk the temporary file is removed and an older export stays as it was.
+/// beside it, which replaces it only once every record is written and flushed to disk. On any
+/// failure, Ctrl+C or a full disk the temporary file is removed and an older export stays as it
+/// was. Replacing keeps what Export-Csv's overwrite keeps: a symbolic link stays a link (the file
+/// it points to gets the new content) and the file's permissions stay as they were.
 /// </summary>
 internal sealed class ExportTarget : IDisposable
 {
@@ -19,30 +22,64 @@ internal sealed class ExportTarget : IDisposable
     {
         Path = path;
         _noClobber = noClobber;
-        var folder = System.IO.Path.GetDirectoryName(path) ?? ".";
-        TemporaryPath = System.IO.Path.Combine(folder, "." + System.IO.Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".cubeps-tmp");
+        FinalPath = FinalTargetOf(path);
+        var folder = System.IO.Path.GetDirectoryName(FinalPath) ?? ".";
+        TemporaryPath = System.IO.Path.Combine(folder, "." + System.IO.Path.GetFileName(FinalPath) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".cubeps-tmp");
     }
 
+    /// <summary>The path the user gave.</summary>
     public string Path { get; }
+
+    /// <summary>The file whose content is replaced: <see cref="Path"/>, or where its symbolic links lead.</summary>
+    public string FinalPath { get; }
 
     public string TemporaryPath { get; }
 
-    /// <summary>The temporary file, new and empty.</summary>
-    public Stream Create() =>
-        Guard(() => new FileStream(TemporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16));
+    /// <summary>
+    /// Writes the temporary file: <paramref name="write"/> fills it, then it is flushed to disk.
+    /// Every file system failure, the last flush's included (a full disk), is CubeExportFailed.
+    /// </summary>
+    public T Write<T>(Func<Stream, T> write) => Guard(() =>
+    {
+        var stream = new FileStream(TemporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        T result;
+        try
+        {
+            // Before any record is in it, so the new file is never readable by more than the old one.
+            UnixPermissions.Copy(FinalPath, TemporaryPath);
+            result = write(stream);
+            stream.Flush(flushToDisk: true);
+        }
+        catch
+        {
+            try
+            {
+                stream.Dispose();
+            }
+            catch (IOException)
+            {
+                // The buffer could not be flushed either; the first failure is the one to report.
+            }
+
+            throw;
+        }
+
+        stream.Dispose();
+        return result;
+    });
 
     /// <summary>Puts the written file in the target's place (atomically where the file system can).</summary>
     public void Commit()
     {
         Guard(() =>
         {
-            if (_noClobber || !File.Exists(Path))
+            if (_noClobber || !File.Exists(FinalPath))
             {
-                File.Move(TemporaryPath, Path);
+                File.Move(TemporaryPath, FinalPath);
             }
             else
             {
-                File.Replace(TemporaryPath, Path, destinationBackupFileName: null);
+                File.Replace(TemporaryPath, FinalPath, destinationBackupFileName: null);
             }
 
             return true;
@@ -66,7 +103,7 @@ internal sealed class ExportTarget : IDisposable
     }
 
     /// <summary>A failure of the file system while writing the export becomes CubeExportFailed, naming the file.</summary>
-    public T Guard<T>(Func<T> operation)
+    private T Guard<T>(Func<T> operation)
     {
         try
         {
@@ -85,4 +122,32 @@ internal sealed class ExportTarget : IDisposable
                 e);
         }
     }
+
+    /// <summary>
+    /// Where a symbolic link finally leads, so that replacing writes the linked file and the link
+    /// stays. FileSystemInfo.ResolveLinkTarget exists from .NET 6; on .NET Framework (Windows
+    /// PowerShell, where such links are rare) the path is taken as it is.
+    /// </summary>
+    private static string FinalTargetOf(string path)
+    {
+        if (ResolveLinkTarget is null)
+        {
+            return path;
+        }
+
+        try
+        {
+            // Null when the path is not a link (or does not exist yet).
+            var target = ResolveLinkTarget.Invoke(new FileInfo(path), new object[] { true }) as FileSystemInfo;
+            return target?.FullName ?? path;
+        }
+        catch (TargetInvocationException e) when (e.InnerException is IOException or UnauthorizedAccessException)
+        {
+            // A link loop or an unreadable link: writing to the path itself reports it properly.
+            return path;
+        }
+    }
+
+    private static readonly MethodInfo? ResolveLinkTarget =
+        typeof(FileSystemInfo).GetMethod("ResolveLinkTarget", new[] { typeof(bool) });
 }

@@ -140,28 +140,22 @@ public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
             {
                 var total = collection.Count;
                 Action<long> progress = rows => log.Writing(rows, total);
-                using var stream = target.Create();
-                target.Guard(() =>
+                (written, bytes) = target.Write(stream =>
                 {
                     switch (_format)
                     {
                         case ExportFormat.Xlsx:
-                            written = XlsxCustomerWriter.Write(stream, header, collection.ReadStoredRecords(), total, progress, token);
-                            bytes = stream.Position;
-                            break;
+                            var rows = XlsxCustomerWriter.Write(stream, header, collection.ReadStoredRecords(), total, progress, token);
+                            return (rows, stream.Position);
                         case ExportFormat.JsonLines:
                             var output = new Utf8Output(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-                            written = JsonLinesCustomerWriter.Write(output, collection.Schema.Columns, collection.ReadStoredRecords(), progress, token);
-                            bytes = output.BytesWritten;
-                            break;
+                            var lines = JsonLinesCustomerWriter.Write(output, collection.Schema.Columns, collection.ReadStoredRecords(), progress, token);
+                            return (lines, output.BytesWritten);
                         default:
                             var csv = new Utf8Output(stream, format.Encoding);
-                            written = CsvCustomerWriter.Write(csv, header, collection.ReadStoredRecords(), format, progress, token);
-                            bytes = csv.BytesWritten;
-                            break;
+                            var records = CsvCustomerWriter.Write(csv, header, collection.ReadStoredRecords(), format, progress, token);
+                            return (records, csv.BytesWritten);
                     }
-
-                    return true;
                 });
             },
             token));
