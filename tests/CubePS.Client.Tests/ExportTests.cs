@@ -22,6 +22,28 @@ public class ExportTests
     }
 
     [Fact]
+    public void More_fields_than_a_worksheet_has_columns_is_CubeWorksheetLimit_before_anything_is_written()
+    {
+        using var output = new MemoryStream();
+        var header = Enumerable.Range(0, XlsxCustomerWriter.MaximumColumns + 1).Select(i => "field_" + i).ToArray();
+        var error = Assert.Throws<CubeException>(() => XlsxCustomerWriter.Write(output, header, Array.Empty<StoredRecord>(), 0, null, CancellationToken.None));
+
+        Assert.Equal(CubeErrorIds.WorksheetLimit, error.ErrorId);
+        Assert.Contains("16,385 different fields; a worksheet holds 16,384 columns", error.Message);
+        Assert.Equal(0, output.Length);
+    }
+
+    [Fact]
+    public void A_field_name_longer_than_a_cell_holds_is_CubeWorksheetLimit()
+    {
+        using var output = new MemoryStream();
+        var error = Assert.Throws<CubeException>(() => XlsxCustomerWriter.Write(output, new[] { "customer_id", new string('k', XlsxCustomerWriter.MaximumCellLength + 1) }, Array.Empty<StoredRecord>(), 0, null, CancellationToken.None));
+
+        Assert.Equal(CubeErrorIds.WorksheetLimit, error.ErrorId);
+        Assert.Equal(0, output.Length);
+    }
+
+    [Fact]
     public async Task A_value_longer_than_a_cell_holds_is_CubeWorksheetLimit_naming_it()
     {
         var cube = FakeCube.Serving((Route, $$"""[{"customer_id": 1, "notes": "{{new string('x', XlsxCustomerWriter.MaximumCellLength + 1)}}"}]"""));
@@ -174,6 +196,24 @@ public class ExportTests
         finally
         {
             Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("nb-NO")]
+    [InlineData("")]
+    [InlineData("fr-FR")]
+    [InlineData("ar-SA")]
+    [InlineData("sv-SE")]
+    public void Numbers_are_written_as_their_NET_values_ToString_gives_them(string cultureName)
+    {
+        var culture = System.Globalization.CultureInfo.GetCultureInfo(cultureName);
+        var text = new NumberText(culture);
+        var huge = "9" + new string('0', 300) + "1";
+        foreach (var number in new[] { "0", "-0", "7", "-7", "42", "-9223372036854775808", "9223372036854775808", huge, "-" + huge, "1.10", "-0.5", "1.5e300", "1E-7", "0.1234567890123456789012345678901", "-1.0" })
+        {
+            var expected = Convert.ToString(JsonNumber.ToValue(Encoding.ASCII.GetBytes(number)), culture);
+            Assert.Equal(expected, Encoding.UTF8.GetString(text.Format(Encoding.ASCII.GetBytes(number))));
         }
     }
 }

@@ -117,7 +117,10 @@ Describe 'Xlsx' {
         $first['gone'] | Should -BeNullOrEmpty
         # More digits than Excel keeps: text, not a rounded number.
         $first['big'] | Should -BeExactly '1234567890123456789012345678901234567890'
-        ($rows | Where-Object { $_['customer_id'] -eq 2 })['name'] | Should -BeExactly 'Ærlig Ødegård 😀'
+        $first['exp'] | Should -Be 1.5e300
+        $second = $rows | Where-Object { $_['customer_id'] -eq 2 }
+        $second['fraction'] | Should -BeExactly '0.1234567890123456789012345678901'
+        $second['name'] | Should -BeExactly 'Ærlig Ødegård 😀'
     }
 }
 

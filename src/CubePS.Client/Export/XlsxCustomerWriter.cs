@@ -27,6 +27,9 @@ internal static class XlsxCustomerWriter
     /// <summary>The rows a worksheet holds, the header included.</summary>
     public const int MaximumRows = 1_048_576;
 
+    /// <summary>The columns a worksheet holds.</summary>
+    public const int MaximumColumns = 16_384;
+
     /// <summary>The characters a cell holds.</summary>
     public const int MaximumCellLength = 32_767;
 
@@ -38,6 +41,19 @@ internal static class XlsxCustomerWriter
         if (recordCount + 1 > MaximumRows)
         {
             throw Full(string.Format(CultureInfo.InvariantCulture, "{0:N0} customers do not fit in one worksheet, which holds {1:N0} rows below its header.", recordCount, MaximumRows - 1));
+        }
+
+        if (header.Count > MaximumColumns)
+        {
+            throw Full(string.Format(CultureInfo.InvariantCulture, "The customers have {0:N0} different fields; a worksheet holds {1:N0} columns.", header.Count, MaximumColumns));
+        }
+
+        foreach (var name in header)
+        {
+            if (name.Length > MaximumCellLength)
+            {
+                throw Full(string.Format(CultureInfo.InvariantCulture, "A field name of {0:N0} characters (starting '{1}') does not fit in a header cell, which holds {2:N0}.", name.Length, name.Substring(0, 20), MaximumCellLength));
+            }
         }
 
         var configuration = new OpenXmlConfiguration
@@ -83,14 +99,17 @@ internal static class XlsxCustomerWriter
 
                 return text;
             case ValueTag.Number:
-                var value = JsonNumber.ToValue(new ReadOnlySpan<byte>(raw, field.Offset, field.Length));
-                return value switch
+                var number = new ReadOnlySpan<byte>(raw, field.Offset, field.Length);
+                if (SignificantDigits(number) > ExcelDigits)
                 {
-                    long integer when SignificantDigits(integer.ToString(CultureInfo.InvariantCulture)) <= ExcelDigits => integer,
-                    decimal exact when SignificantDigits(exact.ToString(CultureInfo.InvariantCulture)) <= ExcelDigits => exact,
-                    double approximate => approximate,
-                    BigInteger or long or decimal => Convert.ToString(value, CultureInfo.InvariantCulture),
-                    _ => value,
+                    // Excel would round it: the digits as Cube sent them, as text.
+                    return Encoding.ASCII.GetString(raw, field.Offset, field.Length);
+                }
+
+                return JsonNumber.ToValue(number) switch
+                {
+                    BigInteger integer => (double)integer,
+                    var value => value,
                 };
             case ValueTag.True:
                 return true;
@@ -101,16 +120,20 @@ internal static class XlsxCustomerWriter
         }
     }
 
-    private static int SignificantDigits(string number)
+    /// <summary>The digits of a JSON number's mantissa from its first non-zero one: 0.0120 has 3, 1.5e300 has 2.</summary>
+    private static int SignificantDigits(ReadOnlySpan<byte> number)
     {
         var digits = 0;
-        var leading = true;
         foreach (var c in number)
         {
-            if (c is >= '1' and <= '9' || (c == '0' && !leading))
+            if (c is (byte)'e' or (byte)'E')
+            {
+                break;
+            }
+
+            if (c is >= (byte)'1' and <= (byte)'9' || (c == (byte)'0' && digits > 0))
             {
                 digits++;
-                leading = false;
             }
         }
 
