@@ -132,6 +132,21 @@ public class HostileServerTests
     }
 
     [Fact]
+    public async Task A_count_near_the_end_of_Int64_does_not_wrap_round_into_a_false_error()
+    {
+        var cube = new FakeCube((request, _) =>
+        {
+            var page = PageOf(request.RequestUri!);
+            var next = page < 3 ? $"\"?page={page + 1}\"" : "null";
+            return FakeCube.Json($$"""{"count": 4611686018427387904, "next": {{next}}, "results": [{"customer_id": {{page}}}]}""");
+        });
+        var run = new DownloadRun(cube.Connect());
+        using var result = await run.RunAsync(null, 9);
+
+        Assert.Equal(new long[] { 1, 2, 3 }, Ids(result));
+    }
+
+    [Fact]
     public async Task Endless_empty_pages_end_with_CubeInvalidResponse()
     {
         var cube = new FakeCube((request, _) =>

@@ -274,8 +274,10 @@ internal sealed class CustomerDownloader
                 context.Describe()));
         }
 
+        // Twice the count and a margin, saturated: a count near Int64's end must not wrap round.
         var announced = Math.Max(read.FirstCount ?? 0, read.LastCount ?? 0);
-        if ((read.FirstCount is not null) && sink.Received > (2 * announced) + 1000)
+        var limit = announced > (long.MaxValue - 1000) / 2 ? long.MaxValue : (2 * announced) + 1000;
+        if ((read.FirstCount is not null) && sink.Received > limit)
         {
             throw context.InvalidResponse(string.Format(
                 CultureInfo.InvariantCulture,
