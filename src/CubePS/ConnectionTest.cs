@@ -30,7 +30,11 @@ public sealed class ConnectionTest
     /// <summary>True when Cube's host answered.</summary>
     public bool Reachable { get; }
 
-    /// <summary>True when Cube accepted the credentials, false when it refused them, null when nothing asked it (no -AssignmentId).</summary>
+    /// <summary>
+    /// True when Cube accepted the credentials (a page, or a 403/404 about the assignment), false
+    /// when it refused them (401), null when nothing asked it (no -AssignmentId) or its answer
+    /// did not say (a 5xx, a 429, a reply that is not a page).
+    /// </summary>
     public bool? Authenticated { get; }
 
     /// <summary>The HTTP status of the assignment's first page.</summary>

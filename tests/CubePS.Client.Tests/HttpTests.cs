@@ -102,6 +102,22 @@ public class HttpTests
     }
 
     [Theory]
+    [InlineData(HttpStatusCode.Accepted)]
+    [InlineData(HttpStatusCode.NoContent)]
+    [InlineData(HttpStatusCode.PartialContent)]
+    public async Task A_success_that_is_not_a_whole_page_is_CubeInvalidResponse_not_a_short_read(HttpStatusCode status)
+    {
+        var cube = new FakeCube((_, _) => FakeCube.Json("""[{"customer_id": 1}]""", status));
+        var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect(), new RequestSettings(5, 3, 0)).RunAsync(null, 9));
+
+        Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);
+        Assert.Equal(CubeErrorCategory.InvalidData, error.Category);
+        Assert.Equal((int)status, error.StatusCode);
+        Assert.Contains("only 200 OK carries a whole page", error.Message, StringComparison.Ordinal);
+        Assert.Single(cube.Requests);
+    }
+
+    [Theory]
     [InlineData(HttpStatusCode.RequestTimeout)]
     [InlineData(HttpStatusCode.TooManyRequests)]
     [InlineData(HttpStatusCode.InternalServerError)]

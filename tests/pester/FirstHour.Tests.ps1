@@ -66,6 +66,23 @@ Describe 'Test-CubeConnection' {
         Connect-CubeSimulator
     }
 
+    It 'does not call the credentials accepted when Cube answers <Case>' -ForEach @(
+        @{ Case = '503 Service Unavailable'; Fault = @{ kind = 'status'; status = 503 }; ErrorId = 'CubeRequestFailed'; Status = 503 }
+        @{ Case = 'a login page with 200 OK'; Fault = @{ kind = 'html' }; ErrorId = 'CubeInvalidResponse'; Status = 200 }
+        @{ Case = '206 Partial Content'; Fault = @{ kind = 'status'; status = 206 }; ErrorId = 'CubeInvalidResponse'; Status = 206 }
+    ) {
+        $id = New-SimulatorAssignment @{ kind = 'synthetic'; records = 3; faults = @($Fault) }
+        $connection = Connect-Cube -BaseUri $sim.BaseUri -Token (Get-SimulatorToken) -MaximumRetryCount 0 -PassThru
+        $test = Test-CubeConnection -AssignmentId $id -Connection $connection
+        $test.Succeeded | Should -BeFalse
+        $test.ErrorId | Should -Be $ErrorId
+        $test.Reachable | Should -BeTrue
+        $test.Status | Should -Be $Status
+        $test.Authenticated | Should -BeNullOrEmpty
+        ($test | Format-List | Out-String) | Should -Match "Authenticated\s*:\s*unknown: Cube answered $Status"
+        Connect-CubeSimulator
+    }
+
     It 'finds a certificate nobody trusts: CubeCertificateRejected' {
         $tls = Start-CubeSimulator -SimulatorPath (Get-SimulatorPath) -ExtraArguments '--https'
         try {

@@ -41,7 +41,7 @@ internal sealed class PagePredictor
             return null;
         }
 
-        var lastPage = (total + firstPageRecords - 1) / firstPageRecords;
+        var lastPage = (total / firstPageRecords) + (total % firstPageRecords == 0 ? 0 : 1);
         return lastPage < 2 || lastPage > int.MaxValue ? null : new PagePredictor(text, match.Index, (int)lastPage);
     }
 

@@ -177,11 +177,14 @@ internal sealed class ConnectionProbe
         {
             using var reply = await new RequestSender(_connection, _settings, _log).GetAsync(context, cancellationToken).ConfigureAwait(false);
             result.Reachable = true;
-            result.Authenticated = true;
-            result.StatusCode = 200;
+            result.StatusCode = reply.StatusCode;
             result.Latency = reply.Stopwatch.Elapsed;
             var counter = new CountingSink();
             var page = await new PageReader(counter, context).ParseAsync(reply.Body, reply.ContentType, cancellationToken).ConfigureAwait(false);
+
+            // Only a page of customers shows the credentials work: a 200 with a login form or a
+            // proxy's notice in it shows nothing.
+            result.Authenticated = true;
             result.Customers = page.Count ?? (page.Next is null ? counter.Records : null);
             result.Message = string.Format(
                 CultureInfo.InvariantCulture,
@@ -194,7 +197,14 @@ internal sealed class ConnectionProbe
         {
             result.Reachable = true;
             result.StatusCode = status;
-            result.Authenticated = status != 401 ? true : false;
+            // 401 refuses the credentials; 403 and 404 judge the assignment, so the credentials
+            // were accepted; any other status (a 5xx, 429) says nothing about them.
+            result.Authenticated = status switch
+            {
+                401 => false,
+                403 or 404 => true,
+                _ => null,
+            };
             throw;
         }
     }

@@ -24,6 +24,8 @@ internal sealed class CubeReply : IDisposable
     /// <summary>Started when the request was sent.</summary>
     public Stopwatch Stopwatch { get; }
 
+    public int StatusCode => (int)_response.StatusCode;
+
     public string? ContentType => _response.Content.Headers.ContentType?.MediaType;
 
     public void Dispose()

@@ -53,7 +53,8 @@ internal sealed class RequestSender
                 var status = (int)response.StatusCode;
                 LogResponse(response, uri, stopwatch.Elapsed);
 
-                if (response.IsSuccessStatusCode)
+                // 203 is a 200 passed on by a proxy that may have changed headers; the body is whole.
+                if (status is 200 or 203)
                 {
                     var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
                     var guarded = new TimeoutReadStream(body, response, Settings.Timeout, stopwatch, context, cancellationToken);

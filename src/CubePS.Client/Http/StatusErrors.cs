@@ -9,7 +9,7 @@ using CubePS.Errors;
 namespace CubePS.Http;
 
 /// <summary>
-/// Turns a reply with a failed status into the CubeException a script can act on: the id and
+/// Turns a reply with a failed status (or a success other than a whole page) into the CubeException a script can act on: the id and
 /// category the status stands for, whether a retry may help, and the start of the server's reply.
 /// </summary>
 internal static class StatusErrors
@@ -49,6 +49,13 @@ internal static class StatusErrors
                 CubeErrorCategory.ObjectNotFound,
                 string.Format(CultureInfo.InvariantCulture, "Assignment {0} was not found at {1} ({2}).", context.AssignmentId, host, statusText));
             error.RecommendedAction = "Check the assignment id in the Cube GUI.";
+        }
+        else if (status is >= 200 and < 300)
+        {
+            // 204 No Content, 206 Partial Content and the like are successes that carry no whole
+            // page: taking one as a page would lose customers without a word.
+            error = context.InvalidResponse(string.Format(CultureInfo.InvariantCulture, "Cube answered {0} for {1}; only 200 OK carries a whole page of customers.", statusText, context.Describe()));
+            error.RecommendedAction = "Report the reply to Headshed; a proxy between may be altering it.";
         }
         else
         {
