@@ -117,6 +117,32 @@ public class HostileServerTests
     }
 
     [Fact]
+    public async Task One_customer_id_in_any_form_is_one_customer()
+    {
+        var cube = FakeCube.Serving((Route, """[{"customer_id": 2, "name": "first"}, {"customer_id": "2"}, {"customer_id": 2.0}, {"customer_id": 2e0}, {"customer_id": 20e-1}, {"customer_id": 3}]"""));
+        var run = new DownloadRun(cube.Connect());
+        using var result = await run.RunAsync(null, 9);
+
+        Assert.Equal(2, result.Rows.Count);
+        Assert.Equal("first", result.Value(0, "name"));
+        Assert.Contains(run.Log.Messages, m => m.StartsWith("WARNING: Assignment 9: 4 customers came twice (customer_id 2).", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_key_twice_in_one_record_keeps_the_last_value_and_says_so()
+    {
+        var cube = FakeCube.Serving((Route, """[{"customer_id": 1, "name": "A", "phone_1": "1", "name": "B"}, {"customer_id": 2, "name": "C"}]"""));
+        var run = new DownloadRun(cube.Connect());
+        using var result = await run.RunAsync(null, 9);
+
+        Assert.Equal(new[] { "customer_id", "name", "phone_1" }, result.Names);
+        Assert.Equal("B", result.Value(0, "name"));
+        Assert.Equal("C", result.Value(1, "name"));
+        var warning = Assert.Single(run.Log.Messages, m => m.StartsWith("WARNING:", StringComparison.Ordinal));
+        Assert.Contains("1 customer record has a key more than once (such as 'name' in customer 1); the last value", warning);
+    }
+
+    [Fact]
     public async Task Paging_that_brings_new_records_forever_ends_with_CubeInvalidResponse()
     {
         var cube = new FakeCube((request, _) =>

@@ -27,6 +27,11 @@ internal sealed class AssignmentRead
 
     public ulong Fingerprint { get; set; }
 
+    /// <summary>Records that had a key more than once, and one such key with its customer.</summary>
+    public long WithRepeatedKey { get; set; }
+
+    public string? RepeatedKeyExample { get; set; }
+
     /// <summary>True when the read saw a sign of records inserted or deleted under it.</summary>
     public bool ShowsChange =>
         CountChanged || Duplicates > 0 || (ReadToEnd && LastCount is { } count && count != Distinct);

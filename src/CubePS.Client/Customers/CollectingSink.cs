@@ -28,6 +28,7 @@ internal sealed class CollectingSink : IRecordSink
     private long _pageReceived;
     private long _pageDuplicates;
     private long _pageWithoutId;
+    private long _pageWithRepeatedKey;
 
     public CollectingSink(CustomerCollection collection, IReadOnlyCollection<long>? customerIds)
     {
@@ -50,6 +51,12 @@ internal sealed class CollectingSink : IRecordSink
     /// <summary>Records without a customer_id, which cannot be told apart.</summary>
     public long WithoutId { get; private set; }
 
+    /// <summary>Records that have a key more than once.</summary>
+    public long WithRepeatedKey { get; private set; }
+
+    /// <summary>One such key and the customer it was in, for a message.</summary>
+    public string? RepeatedKeyExample { get; private set; }
+
     /// <summary>Starts (or starts again) a page.</summary>
     public void BeginPage()
     {
@@ -58,6 +65,7 @@ internal sealed class CollectingSink : IRecordSink
         _pageReceived = 0;
         _pageDuplicates = 0;
         _pageWithoutId = 0;
+        _pageWithRepeatedKey = 0;
     }
 
     /// <summary>The page was read whole: its customers join the read.</summary>
@@ -76,6 +84,7 @@ internal sealed class CollectingSink : IRecordSink
         Received += _pageReceived;
         Duplicates += _pageDuplicates;
         WithoutId += _pageWithoutId;
+        WithRepeatedKey += _pageWithRepeatedKey;
         BeginPage();
     }
 
@@ -94,6 +103,12 @@ internal sealed class CollectingSink : IRecordSink
 
         _pageReceived++;
         _collection.RecordsReceived++;
+        if (facts.RepeatedKey is { } key)
+        {
+            _pageWithRepeatedKey++;
+            RepeatedKeyExample ??= "'" + key + "' in customer " + (facts.CustomerId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? facts.OtherCustomerId ?? "without a customer_id");
+        }
+
         if (IsDuplicate(facts))
         {
             writer.CancelRecord();
@@ -140,9 +155,10 @@ internal sealed class CollectingSink : IRecordSink
         }
 
         _pageDuplicates++;
-        if (_duplicateIds.Count < DuplicatesNamed)
+        var named = facts.CustomerId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? facts.OtherCustomerId!;
+        if (_duplicateIds.Count < DuplicatesNamed && !_duplicateIds.Contains(named))
         {
-            _duplicateIds.Add(facts.CustomerId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? facts.OtherCustomerId!);
+            _duplicateIds.Add(named);
         }
 
         return true;

@@ -144,6 +144,16 @@ internal sealed class CustomerDownloader
     private void Settle(int assignmentId, AssignmentRead read, bool settled, int reads, CustomerCollection into)
     {
         into.AddServerTotal(read.ReadToEnd ? read.Distinct : read.LastCount);
+        if (read.WithRepeatedKey > 0)
+        {
+            _log.Warning(string.Format(
+                CultureInfo.InvariantCulture,
+                "Assignment {0}: {1} a key more than once (such as {2}); the last value of such a key is kept, as ConvertFrom-Json keeps it (JSON Lines exports write the record as Cube sent it).",
+                assignmentId,
+                Counted.Of(read.WithRepeatedKey, "customer record has", "customer records have"),
+                read.RepeatedKeyExample));
+        }
+
         if (!read.ShowsChange)
         {
             return;
@@ -259,6 +269,8 @@ internal sealed class CustomerDownloader
         read.Duplicates = sink.Duplicates;
         read.DuplicateIds = sink.DuplicateIds;
         read.Fingerprint = sink.Ids.Fingerprint;
+        read.WithRepeatedKey = sink.WithRepeatedKey;
+        read.RepeatedKeyExample = sink.RepeatedKeyExample;
     }
 
     /// <summary>Ends paging that goes on far past what Cube announced, or brings nothing new for page after page.</summary>

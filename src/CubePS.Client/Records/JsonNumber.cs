@@ -43,4 +43,40 @@ internal static class JsonNumber
     /// <summary>The number as an Int64 when it is an integer that fits, for matching -CustomerId.</summary>
     public static bool TryGetInt64(ReadOnlySpan<byte> utf8, out long value) =>
         Utf8Parser.TryParse(utf8, out value, out var consumed) && consumed == utf8.Length;
+
+    /// <summary>
+    /// The number as an Int64 when its value is a whole number that fits, however it is written
+    /// (42, 42.0, 4.2e1): one customer_id is one customer, whatever form a server gives it.
+    /// </summary>
+    public static bool TryGetWholeInt64(ReadOnlySpan<byte> utf8, out long value)
+    {
+        if (TryGetInt64(utf8, out value))
+        {
+            return true;
+        }
+
+        if (utf8.Length == 0 || utf8.Length > 64 || !(utf8[0] == (byte)'-' || utf8[0] is >= (byte)'0' and <= (byte)'9'))
+        {
+            return false;
+        }
+
+        foreach (var c in utf8)
+        {
+            if (!(c is >= (byte)'0' and <= (byte)'9' || c is (byte)'.' or (byte)'e' or (byte)'E' or (byte)'-' or (byte)'+'))
+            {
+                return false;
+            }
+        }
+
+        if (decimal.TryParse(Encoding.ASCII.GetString(utf8.ToArray()), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var number)
+            && decimal.Truncate(number) == number
+            && number >= long.MinValue
+            && number <= long.MaxValue)
+        {
+            value = (long)number;
+            return true;
+        }
+
+        return false;
+    }
 }

@@ -20,6 +20,11 @@ internal sealed class RecordDecoder
     private readonly NestedJson _nested = new();
     private byte[] _scratch = new byte[256];
 
+    // For each column, the decode in which it last had a value: a key seen twice in one record
+    // is found with one array read per value.
+    private int[] _lastDecode = new int[64];
+    private int _decode;
+
     public RecordDecoder(RecordSchema schema, RecordWriter writer)
     {
         _schema = schema;
@@ -36,6 +41,13 @@ internal sealed class RecordDecoder
     {
         facts = default;
         Column? previous = null;
+        if (++_decode == 0)
+        {
+            // After four billion records the stamps start again, none left over from before.
+            Array.Clear(_lastDecode, 0, _lastDecode.Length);
+            _decode = 1;
+        }
+
         while (true)
         {
             // Each Read returns false when the buffer ends first.
@@ -57,6 +69,7 @@ internal sealed class RecordDecoder
             }
 
             var index = column.Index;
+            NoteKey(column, ref facts);
             switch (reader.TokenType)
             {
                 case JsonTokenType.String:
@@ -64,7 +77,7 @@ internal sealed class RecordDecoder
                     var value = WriteString(ref reader, index, column);
                     if (column.Role == ColumnRole.CustomerId)
                     {
-                        if (JsonNumber.TryGetInt64(value, out var parsedId))
+                        if (JsonNumber.TryGetWholeInt64(value, out var parsedId))
                         {
                             facts.CustomerId = parsedId;
                         }
@@ -88,7 +101,7 @@ internal sealed class RecordDecoder
                     _writer.AddNumber(index, digits);
                     if (column.Role == ColumnRole.CustomerId)
                     {
-                        if (JsonNumber.TryGetInt64(digits, out var id))
+                        if (JsonNumber.TryGetWholeInt64(digits, out var id))
                         {
                             facts.CustomerId = id;
                         }
@@ -127,6 +140,26 @@ internal sealed class RecordDecoder
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Notes a key the record had before. Its values are all stored; what reads them keeps the
+    /// last, as ConvertFrom-Json does, and JSON Lines writes the record as Cube sent it.
+    /// </summary>
+    private void NoteKey(Column column, ref RecordFacts facts)
+    {
+        var index = column.Index;
+        if (index >= _lastDecode.Length)
+        {
+            Array.Resize(ref _lastDecode, Math.Max(index + 1, _lastDecode.Length * 2));
+        }
+
+        if (_lastDecode[index] == _decode)
+        {
+            facts.RepeatedKey ??= column.Key;
+        }
+
+        _lastDecode[index] = _decode;
     }
 
     private static void MarkNotADate(Column column, ref RecordFacts facts)

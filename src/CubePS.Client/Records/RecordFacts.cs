@@ -16,4 +16,7 @@ internal ref struct RecordFacts
 
     /// <summary>The <c>updated</c> value as UTF-8 text; empty when it is not a string.</summary>
     public ReadOnlySpan<byte> UpdatedText;
+
+    /// <summary>The first key the record has more than once (its last value counts), if any.</summary>
+    public string? RepeatedKey;
 }
