@@ -184,7 +184,7 @@ internal sealed class DownloadRun
 }
 
 /// <summary>A body that sends some bytes, then fails like a dropped connection, or stalls until cancelled.</summary>
-internal sealed class FaultyStream : Stream
+internal sealed class FaultyStream : ReadOnlyBodyStream
 {
     private readonly byte[] _data;
     private readonly int _failAfter;
@@ -197,16 +197,6 @@ internal sealed class FaultyStream : Stream
         _failAfter = failAfter;
         _stall = stall;
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
 
     public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
@@ -227,16 +217,6 @@ internal sealed class FaultyStream : Stream
     }
 
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>A log that drops everything.</summary>

@@ -459,7 +459,7 @@ public class HostileServerTests
 }
 
 /// <summary>A reply made as it is read: a prefix, a byte repeated, a middle, another byte repeated, a suffix; never held whole.</summary>
-internal sealed class PaddedStream : Stream
+internal sealed class PaddedStream : ReadOnlyBodyStream
 {
     private readonly (byte[] Text, byte Fill, long Count)[] _parts;
     private int _part;
@@ -476,16 +476,6 @@ internal sealed class PaddedStream : Stream
             (Encoding.UTF8.GetBytes(suffix), (byte)0, 0L),
         };
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count)
     {
@@ -516,14 +506,4 @@ internal sealed class PaddedStream : Stream
 
         return 0;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -378,7 +378,7 @@ public class HttpTests
     }
 
     /// <summary>A body that hands over one byte at a time with a pause before each.</summary>
-    private sealed class TrickleStream : Stream
+    private sealed class TrickleStream : ReadOnlyBodyStream
     {
         private readonly byte[] _content;
         private readonly TimeSpan _pause;
@@ -388,20 +388,6 @@ public class HttpTests
         {
             _content = content;
             _pause = pause;
-        }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => _position;
-            set => throw new NotSupportedException();
         }
 
         public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
@@ -418,15 +404,5 @@ public class HttpTests
 
         public override int Read(byte[] buffer, int offset, int count) =>
             ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
