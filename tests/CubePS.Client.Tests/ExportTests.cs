@@ -175,6 +175,46 @@ public class ExportTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_named_pipe_is_written_into_never_replaced_by_a_file()
+    {
+        Assert.False(OperatingSystem.IsWindows(), "Unix devices and pipes: this test runs on Linux and macOS.");
+        Assert.True(UnixFiles.IsSpecial("/dev/null"));
+        Assert.False(UnixFiles.IsSpecial("/etc/hostname"));
+        Assert.False(UnixFiles.IsSpecial("/tmp"));
+        var folder = Directory.CreateTempSubdirectory("cubeps-pipe").FullName;
+        try
+        {
+            var pipe = Path.Combine(folder, "feed.csv");
+            using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", pipe))
+            {
+                await mkfifo.WaitForExitAsync();
+                Assert.Equal(0, mkfifo.ExitCode);
+            }
+
+            var reader = Task.Run(() => File.ReadAllText(pipe));
+            using (var target = new ExportTarget(pipe, noClobber: false))
+            {
+                Assert.True(target.IsDevice);
+                target.Write(stream =>
+                {
+                    stream.Write("through the pipe"u8);
+                    return true;
+                });
+                target.Commit();
+            }
+
+            Assert.Equal("through the pipe", await reader.WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.True(UnixFiles.IsSpecial(pipe));
+            Assert.Single(Directory.GetFileSystemEntries(folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_failure_of_the_last_flush_is_CubeExportFailed_and_leaves_no_file()
     {
         var folder = Directory.CreateTempSubdirectory("cubeps-flush").FullName;

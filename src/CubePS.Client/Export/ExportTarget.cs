@@ -11,18 +11,21 @@ namespace CubePS.Export;
 /// beside it, which replaces it only once every record is written and flushed to disk. On any
 /// failure, Ctrl+C or a full disk the temporary file is removed and an older export stays as it
 /// was. Replacing keeps what Export-Csv's overwrite keeps: a symbolic link stays a link (the file
-/// it points to gets the new content) and the file's permissions stay as they were.
+/// it points to gets the new content) and the file's permissions stay as they were. A device or a
+/// pipe (/dev/null, a named pipe) is written into, as Export-Csv does: it cannot be replaced.
 /// </summary>
 internal sealed class ExportTarget : IDisposable
 {
     private readonly bool _noClobber;
+    private readonly bool _intoDevice;
     private bool _committed;
 
     public ExportTarget(string path, bool noClobber)
     {
         Path = path;
         _noClobber = noClobber;
-        FinalPath = FinalTargetOf(path);
+        _intoDevice = UnixFiles.IsSpecial(path);
+        FinalPath = _intoDevice ? path : FinalTargetOf(path);
         var folder = System.IO.Path.GetDirectoryName(FinalPath) ?? ".";
         TemporaryPath = System.IO.Path.Combine(folder, "." + System.IO.Path.GetFileName(FinalPath) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".cubeps-tmp");
     }
@@ -35,20 +38,34 @@ internal sealed class ExportTarget : IDisposable
 
     public string TemporaryPath { get; }
 
+    /// <summary>True when the target is a device or a pipe, written into rather than replaced.</summary>
+    public bool IsDevice => _intoDevice;
+
+    /// <summary>The file the records go to first.</summary>
+    public string WritingTo => _intoDevice ? FinalPath : TemporaryPath;
+
     /// <summary>
     /// Writes the temporary file: <paramref name="write"/> fills it, then it is flushed to disk.
     /// Every file system failure, the last flush's included (a full disk), is CubeExportFailed.
     /// </summary>
     public T Write<T>(Func<Stream, T> write) => Guard(() =>
     {
-        var stream = new FileStream(TemporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        var stream = _intoDevice
+            ? new FileStream(FinalPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16)
+            : new FileStream(TemporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
         T result;
         try
         {
-            // Before any record is in it, so the new file is never readable by more than the old one.
-            UnixPermissions.Copy(FinalPath, TemporaryPath);
+            if (!_intoDevice)
+            {
+                // Before any record is in it, so the new file is never readable by more than the old one.
+                UnixFiles.CopyPermissions(FinalPath, TemporaryPath);
+            }
+
             result = write(stream);
-            stream.Flush(flushToDisk: true);
+
+            // A device or pipe has no disk to flush to.
+            stream.Flush(flushToDisk: !_intoDevice);
         }
         catch
         {
@@ -71,6 +88,12 @@ internal sealed class ExportTarget : IDisposable
     /// <summary>Puts the written file in the target's place (atomically where the file system can).</summary>
     public void Commit()
     {
+        if (_intoDevice)
+        {
+            _committed = true;
+            return;
+        }
+
         Guard(() =>
         {
             if (_noClobber || !File.Exists(FinalPath))
@@ -89,7 +112,7 @@ internal sealed class ExportTarget : IDisposable
 
     public void Dispose()
     {
-        if (!_committed)
+        if (!_committed && !_intoDevice)
         {
             try
             {

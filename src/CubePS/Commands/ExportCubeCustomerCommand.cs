@@ -134,7 +134,7 @@ public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
         long written = 0;
         long bytes = 0;
         using var target = new ExportTarget(_fullPath, NoClobber);
-        WriteVerbose(string.Format(CultureInfo.InvariantCulture, "Writing {0:N0} customers to {1} as {2}.", collection.Count, target.TemporaryPath, _format));
+        WriteVerbose(string.Format(CultureInfo.InvariantCulture, "Writing {0:N0} customers to {1} as {2}.", collection.Count, target.WritingTo, _format));
         RunBlocking((log, token) => Task.Run(
             () =>
             {
@@ -166,7 +166,7 @@ public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
         WriteVerbose(string.Format(CultureInfo.InvariantCulture, "Wrote {0:N0} customers ({1} columns, {2:N0} bytes) to {3} in {4:N1} s.", written, columns, bytes, _fullPath, started.Elapsed.TotalSeconds));
         if (PassThru)
         {
-            WriteObject(new ExportResult(_fullPath, _format, written, columns, new FileInfo(_fullPath).Length, started.Elapsed));
+            WriteObject(new ExportResult(_fullPath, _format, written, columns, target.IsDevice ? bytes : new FileInfo(_fullPath).Length, started.Elapsed));
         }
     }
 
