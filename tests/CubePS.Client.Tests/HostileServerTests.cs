@@ -173,6 +173,21 @@ public class HostileServerTests
     }
 
     [Fact]
+    public async Task Paging_without_a_count_that_brings_new_records_forever_ends_with_CubeInvalidResponse()
+    {
+        var cube = new FakeCube((request, _) =>
+        {
+            var page = PageOf(request.RequestUri!);
+            return FakeCube.Json($$"""{"next": "?page={{page + 1}}", "results": [{"customer_id": {{page}}}]}""");
+        });
+        var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
+
+        Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);
+        Assert.Contains("20,000 pages (20,000 customers) without a count", error.Message);
+        Assert.InRange(cube.Requests.Count, CustomerDownloader.MaximumPagesWithoutCount, CustomerDownloader.MaximumPagesWithoutCount + 1);
+    }
+
+    [Fact]
     public async Task Endless_empty_pages_end_with_CubeInvalidResponse()
     {
         var cube = new FakeCube((request, _) =>
@@ -318,7 +333,7 @@ public class HostileServerTests
         var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
 
         Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);
-        Assert.Contains("Record 1 of the page: the value of 'more_info_fields' is nested more than 1024 levels deep", error.Message);
+        Assert.Contains("Record 1 of the page: the value of 'more_info_fields' is nested deeper than CubePS reads: 1024 levels in all, counting the page and the record around it", error.Message);
     }
 
     [Fact]

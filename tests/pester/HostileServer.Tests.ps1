@@ -200,7 +200,7 @@ Describe 'Secrets' {
 Describe 'Messages that say why' {
     It 'names the record and the key of <Case>' -ForEach @(
         @{ Case = 'a lone surrogate escape'; Raw = '[{"customer_id": 1}, {"customer_id": 2, "name": "Bad \ud800 text"}]'; Match = "Record 2 of the page: the value of 'name' has the escape \uD800" }
-        @{ Case = 'a value nested too deeply'; Raw = '[{"customer_id": 1, "more_info_fields": ' + ('[' * 1100) + (']' * 1100) + '}]'; Match = "Record 1 of the page: the value of 'more_info_fields' is nested more than 1024 levels deep" }
+        @{ Case = 'a value nested too deeply'; Raw = '[{"customer_id": 1, "more_info_fields": ' + ('[' * 1100) + (']' * 1100) + '}]'; Match = "Record 1 of the page: the value of 'more_info_fields' is nested deeper than CubePS reads: 1024 levels in all, counting the page and the record around it" }
     ) {
         $id = New-SimulatorAssignment @{ raw = @($Raw) }
         $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id }

@@ -33,6 +33,12 @@ internal sealed class CustomerDownloader
     /// <summary>Pages in a row that bring no customer not seen before, after which the paging is taken not to end.</summary>
     internal const int MaximumPagesWithoutNewCustomers = 10;
 
+    /// <summary>
+    /// Pages read at most when no page gives a count to bound them: Cube always sends one, and
+    /// without it nothing else tells an endless paging from a long one.
+    /// </summary>
+    internal const int MaximumPagesWithoutCount = 20_000;
+
     /// <summary>Request slots that pages fetched ahead leave free for the pages other calls are waiting for.</summary>
     internal const int SlotsLeftForOthers = 2;
 
@@ -216,7 +222,7 @@ internal sealed class CustomerDownloader
             // A record without a customer_id cannot be shown to be old: it counts as new.
             var broughtNew = sink.Ids.Count > distinctBefore || sink.WithoutId > withoutIdBefore;
             pagesWithoutNewCustomers = broughtNew ? 0 : pagesWithoutNewCustomers + 1;
-            CheckPagingEnds(read, sink, pagesWithoutNewCustomers, context);
+            CheckPagingEnds(read, sink, pagesWithoutNewCustomers, pageNumber, context);
             var next = CheckNextLink(pageUri, page.Next, context);
             if (!visited.Add(PageKey(next)))
             {
@@ -274,8 +280,19 @@ internal sealed class CustomerDownloader
     }
 
     /// <summary>Ends paging that goes on far past what Cube announced, or brings nothing new for page after page.</summary>
-    private static void CheckPagingEnds(AssignmentRead read, CollectingSink sink, int pagesWithoutNewCustomers, RequestContext context)
+    private static void CheckPagingEnds(AssignmentRead read, CollectingSink sink, int pagesWithoutNewCustomers, int pagesRead, RequestContext context)
     {
+        if (read.FirstCount is null && pagesRead >= MaximumPagesWithoutCount)
+        {
+            throw context.InvalidResponse(string.Format(
+                CultureInfo.InvariantCulture,
+                "Cube's paging for assignment {0} does not end: {1:N0} pages ({2:N0} customers) without a count, and each links to yet another page ({3}).",
+                context.AssignmentId,
+                pagesRead,
+                sink.Received,
+                context.Describe()));
+        }
+
         if (pagesWithoutNewCustomers >= MaximumPagesWithoutNewCustomers)
         {
             throw context.InvalidResponse(string.Format(

@@ -172,7 +172,7 @@ internal sealed class RecordDecoder
     }
 
     private static InvalidRecordException TooDeep(Column column) =>
-        new(string.Format(CultureInfo.InvariantCulture, "the value of '{0}' is nested more than {1} levels deep, more than CubePS reads.", column.Key, JsonLimits.MaxDepth));
+        new(string.Format(CultureInfo.InvariantCulture, "the value of '{0}' is nested deeper than CubePS reads: {1} levels in all, counting the page and the record around it.", column.Key, JsonLimits.MaxDepth));
 
     private static bool SkipNested(ref Utf8JsonReader reader, Column column)
     {
