@@ -86,6 +86,26 @@ public class RecordParsingTests
     }
 
     [Fact]
+    public async Task Thousands_of_keys_equal_but_for_case_each_get_their_own_property()
+    {
+        // Every spelling of "regionabcdef" by case: 4,096 keys, one record.
+        var keys = Enumerable.Range(0, 1 << 12).Select(bits => new string("regionabcdef".Select((c, i) => (bits & (1 << i)) != 0 ? char.ToUpperInvariant(c) : c).ToArray())).ToArray();
+        var record = "{" + string.Join(", ", keys.Select((key, i) => $"\"{key}\": {i}")) + ", \"regionabcdef_3\": \"taken\"}";
+        var cube = FakeCube.Serving((Route, "[" + record + "]"));
+        using var result = await new DownloadRun(cube.Connect()).RunAsync(null, 9);
+
+        Assert.Equal(keys.Length + 1, result.Names.Length);
+        Assert.Equal(result.Names.Length, result.Names.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.Equal("regionabcdef", result.Names[0]);
+        Assert.Equal("REGIONABCDEF_4096", result.Names[keys.Length - 1]);
+        Assert.Equal("regionabcdef_3_2", result.Names[^1]);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            Assert.Equal((long)i, result.Rows[0][i]);
+        }
+    }
+
+    [Fact]
     public async Task Keys_that_PowerShell_cannot_use_as_they_are_get_a_suffix_and_keep_their_values()
     {
         var cube = FakeCube.Serving((Route, """

@@ -25,6 +25,10 @@ internal sealed class RecordSchema
     private readonly List<Column> _columns = new();
     private readonly Dictionary<string, Column> _byKey = new(StringComparer.Ordinal);
     private readonly HashSet<string> _propertyNames = new(StringComparer.OrdinalIgnoreCase);
+
+    // For each renamed key (by case), the suffix to try first: without it, many keys that differ
+    // only in case would each try every suffix taken before, at a cost growing with their square.
+    private readonly Dictionary<string, int> _nextSuffix = new(StringComparer.OrdinalIgnoreCase);
     private int _firstColumn = -1;
 
     public int Count => _columns.Count;
@@ -90,6 +94,10 @@ internal sealed class RecordSchema
         {
             _firstColumn = -1;
         }
+
+        // Freed suffixes are taken again, from _2, so a read repeated after a rollback names its
+        // properties as the first read did.
+        _nextSuffix.Clear();
     }
 
     private static string DecodeKey(ReadOnlySpan<byte> utf8Key)
@@ -130,11 +138,13 @@ internal sealed class RecordSchema
         }
 
         var stem = key;
-        for (var suffix = 2; ; suffix++)
+        _nextSuffix.TryGetValue(stem, out var first);
+        for (var suffix = Math.Max(2, first); ; suffix++)
         {
             var candidate = stem + "_" + suffix.ToString(CultureInfo.InvariantCulture);
             if (!_propertyNames.Contains(candidate))
             {
+                _nextSuffix[stem] = suffix + 1;
                 return candidate;
             }
         }

@@ -29,6 +29,9 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
     /// <summary>The largest CUBE_SPOOL_MEMORY_MB: a terabyte, far beyond any machine's memory, and no overflow.</summary>
     internal const long MaximumSpoolMemoryMegabytes = 1024L * 1024;
 
+    /// <summary>Renamed keys named one warning each; the rest are counted in one more.</summary>
+    private const int RenamedKeysNamed = 20;
+
     // Assignments in the order asked for, each with the customers wanted (null: all of them).
     private readonly List<int> _assignmentOrder = new();
     private readonly Dictionary<int, HashSet<long>?> _customersWanted = new();
@@ -217,8 +220,19 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
 
     private void WarnAboutChangedData(CustomerCollection collection)
     {
-        foreach (var renamed in collection.RenamedKeys)
+        var warned = 0;
+        var renamedKeys = collection.RenamedKeys;
+        foreach (var renamed in renamedKeys)
         {
+            if (++warned > RenamedKeysNamed)
+            {
+                WriteWarning(string.Format(
+                    CultureInfo.InvariantCulture,
+                    "Cube sent {0} more keys that PowerShell cannot use as property names as they are; each has its values in the property of its name with the first free suffix (_2, _3, ...).",
+                    renamedKeys.Count - RenamedKeysNamed));
+                break;
+            }
+
             WriteWarning(string.Format(
                 CultureInfo.InvariantCulture,
                 "Cube sent the key '{0}', which PowerShell cannot use as a property name as it is (it is empty, reserved, or equal to another key but for case); its values are in the property '{1}'.",
