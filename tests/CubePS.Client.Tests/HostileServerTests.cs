@@ -187,6 +187,29 @@ public class HostileServerTests
         Assert.InRange(cube.Requests.Count, CustomerDownloader.MaximumPagesWithoutCount, CustomerDownloader.MaximumPagesWithoutCount + 1);
     }
 
+    [Theory]
+    [InlineData("""{"count": 2, "results": [{"customer_id": 1}], "results": [{"customer_id": 2}], "next": null}""", "results")]
+    [InlineData("""{"count": 2, "next": null, "results": [{"customer_id": 1}], "next": "?page=2"}""", "next")]
+    [InlineData("""{"count": 2, "count": 1, "next": null, "results": [{"customer_id": 1}]}""", "count")]
+    public async Task An_envelope_with_a_key_of_its_own_twice_is_CubeInvalidResponse(string page, string key)
+    {
+        var cube = FakeCube.Serving((Route, page));
+        var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect(), new RequestSettings(5, 0, 0)).RunAsync(null, 9));
+
+        Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);
+        Assert.Contains("The page has '" + key + "' twice", error.Message);
+    }
+
+    [Fact]
+    public async Task An_envelope_key_whose_value_spans_reads_is_not_taken_for_a_second_one()
+    {
+        var large = new string('x', 200_000);
+        var cube = FakeCube.Serving((Route, $$"""{"count": {"note": "{{large}}"}, "previous": {"note": "{{large}}"}, "next": null, "results": [{"customer_id": 1}]}"""));
+        using var result = await new DownloadRun(cube.Connect()).RunAsync(null, 9);
+
+        Assert.Equal(new long[] { 1 }, Ids(result));
+    }
+
     [Fact]
     public async Task Endless_empty_pages_end_with_CubeInvalidResponse()
     {

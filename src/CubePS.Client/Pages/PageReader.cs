@@ -40,6 +40,7 @@ internal sealed class PageReader
     private JsonReaderState _state = new(JsonLimits.ReaderOptions);
     private Position _position;
     private bool _sawResults;
+    private EnvelopeKeys _envelopeKeys;
     private bool _byteOrderMarkChecked;
 
     /// <param name="onNextLink">Told the <c>next</c> link as soon as it is read, when it comes before the records, so the next page can be fetched while this one is read.</param>
@@ -210,6 +211,7 @@ internal sealed class PageReader
                         goto needMoreData;
                     }
 
+                    var envelopeKey = CheckEnvelopeKeyOnce(ref reader);
                     if (reader.ValueTextEquals("results"))
                     {
                         if (value.TokenType != JsonTokenType.StartArray)
@@ -251,6 +253,8 @@ internal sealed class PageReader
                         goto needMoreData;
                     }
 
+                    // Only now: a value that needed more data is read again from its key.
+                    _envelopeKeys |= envelopeKey;
                     reader = value;
                     break;
 
@@ -373,6 +377,24 @@ internal sealed class PageReader
         return error;
     }
 
+    /// <summary>
+    /// An envelope with 'results', 'next' or 'count' twice cannot be read one way: the records of
+    /// two lists, or two links, would be taken for one page.
+    /// </summary>
+    private EnvelopeKeys CheckEnvelopeKeyOnce(ref Utf8JsonReader key)
+    {
+        var seen = key.ValueTextEquals("results") ? EnvelopeKeys.Results
+            : key.ValueTextEquals("next") ? EnvelopeKeys.Next
+            : key.ValueTextEquals("count") ? EnvelopeKeys.Count
+            : EnvelopeKeys.None;
+        if ((_envelopeKeys & seen) != 0)
+        {
+            throw Invalid("The page has '" + seen.ToString().ToLowerInvariant() + "' twice: which one is the page's cannot be told.", null);
+        }
+
+        return seen;
+    }
+
     private static string Describe(JsonTokenType token) => token switch
     {
         JsonTokenType.StartObject => "an object",
@@ -383,4 +405,13 @@ internal sealed class PageReader
         JsonTokenType.Null => "null",
         _ => token.ToString(),
     };
+
+    [Flags]
+    private enum EnvelopeKeys
+    {
+        None = 0,
+        Results = 1,
+        Next = 2,
+        Count = 4,
+    }
 }
