@@ -40,35 +40,26 @@ internal static class JsonNumber
         return double.IsInfinity(approximate) ? text : approximate;
     }
 
-    /// <summary>The number as an Int64 when it is an integer that fits, for matching -CustomerId.</summary>
-    public static bool TryGetInt64(ReadOnlySpan<byte> utf8, out long value) =>
-        Utf8Parser.TryParse(utf8, out value, out var consumed) && consumed == utf8.Length;
-
     /// <summary>
-    /// The number as an Int64 when its value is a whole number that fits, however it is written
-    /// (42, 42.0, 4.2e1): one customer_id is one customer, whatever form a server gives it.
+    /// The number as an Int64 when its value is a whole number that fits, however JSON writes it
+    /// (42, 42.0, 4.2e1), also inside a string: one customer_id is one customer, whatever form a
+    /// server gives it. Text that is not a JSON number ("042", " 42", "+42") is not a number here.
     /// </summary>
     public static bool TryGetWholeInt64(ReadOnlySpan<byte> utf8, out long value)
     {
-        if (TryGetInt64(utf8, out value))
-        {
-            return true;
-        }
-
-        if (utf8.Length == 0 || utf8.Length > 64 || !(utf8[0] == (byte)'-' || utf8[0] is >= (byte)'0' and <= (byte)'9'))
+        value = 0;
+        if (!IsJsonNumber(utf8))
         {
             return false;
         }
 
-        foreach (var c in utf8)
+        if (Utf8Parser.TryParse(utf8, out value, out var consumed) && consumed == utf8.Length)
         {
-            if (!(c is >= (byte)'0' and <= (byte)'9' || c is (byte)'.' or (byte)'e' or (byte)'E' or (byte)'-' or (byte)'+'))
-            {
-                return false;
-            }
+            return true;
         }
 
-        if (decimal.TryParse(Encoding.ASCII.GetString(utf8.ToArray()), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var number)
+        if (utf8.Length <= 64
+            && decimal.TryParse(Encoding.ASCII.GetString(utf8.ToArray()), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var number)
             && decimal.Truncate(number) == number
             && number >= long.MinValue
             && number <= long.MaxValue)
@@ -77,6 +68,71 @@ internal static class JsonNumber
             return true;
         }
 
+        value = 0;
         return false;
+    }
+
+    /// <summary>True for JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?</summary>
+    private static bool IsJsonNumber(ReadOnlySpan<byte> text)
+    {
+        var i = 0;
+        if (i < text.Length && text[i] == (byte)'-')
+        {
+            i++;
+        }
+
+        if (i >= text.Length || !IsDigit(text[i]))
+        {
+            return false;
+        }
+
+        if (text[i] == (byte)'0')
+        {
+            i++;
+        }
+        else
+        {
+            i = SkipDigits(text, i);
+        }
+
+        if (i < text.Length && text[i] == (byte)'.')
+        {
+            var start = ++i;
+            i = SkipDigits(text, i);
+            if (i == start)
+            {
+                return false;
+            }
+        }
+
+        if (i < text.Length && text[i] is (byte)'e' or (byte)'E')
+        {
+            i++;
+            if (i < text.Length && text[i] is (byte)'+' or (byte)'-')
+            {
+                i++;
+            }
+
+            var start = i;
+            i = SkipDigits(text, i);
+            if (i == start)
+            {
+                return false;
+            }
+        }
+
+        return i == text.Length;
+    }
+
+    private static bool IsDigit(byte c) => c is >= (byte)'0' and <= (byte)'9';
+
+    private static int SkipDigits(ReadOnlySpan<byte> text, int i)
+    {
+        while (i < text.Length && IsDigit(text[i]))
+        {
+            i++;
+        }
+
+        return i;
     }
 }
