@@ -80,6 +80,25 @@ public class ExportTests
     }
 
     [Fact]
+    public async Task JSON_Lines_escape_every_character_a_line_reader_may_take_for_a_line_end()
+    {
+        const string records = """[{"customer_id": 1, "s": "a\u2028b\u2029c\u0085d \u201a \u20ac \u00e9 \"q\" \\", "nested": {"n": "x\u2028y\u0085z"}}]""";
+        var cube = FakeCube.Serving((Route, records));
+        using var result = await new DownloadRun(cube.Connect()).RunAsync(null, 9);
+        using var output = new MemoryStream();
+        JsonLinesCustomerWriter.Write(new Utf8Output(output, new UTF8Encoding(false)), result.Collection.Schema.Columns, result.Collection.ReadStoredRecords(), null, CancellationToken.None);
+
+        var text = Encoding.UTF8.GetString(output.ToArray());
+        Assert.DoesNotContain('\u2028', text);
+        Assert.DoesNotContain('\u2029', text);
+        Assert.DoesNotContain('\u0085', text);
+        Assert.Contains("\u201a \u20ac \u00e9", text);
+        using var written = JsonDocument.Parse(text.TrimEnd('\n'));
+        Assert.Equal("a\u2028b\u2029c\u0085d \u201a \u20ac \u00e9 \"q\" \\", written.RootElement.GetProperty("s").GetString());
+        Assert.Equal("x\u2028y\u0085z", written.RootElement.GetProperty("nested").GetProperty("n").GetString());
+    }
+
+    [Fact]
     public void A_target_is_replaced_only_on_commit_and_the_temporary_file_always_goes()
     {
         var folder = Directory.CreateTempSubdirectory("cubeps-target").FullName;

@@ -84,7 +84,11 @@ internal static class JsonLinesCustomerWriter
         return memory.ToArray();
     }
 
-    /// <summary>A JSON string: quote, backslash and control characters escaped, everything else (æøå, emoji) as UTF-8.</summary>
+    /// <summary>
+    /// A JSON string: quote, backslash and control characters escaped, and the three characters
+    /// that many line readers take for a line end (U+0085, U+2028, U+2029), so that one record is
+    /// one line to every reader; everything else (æøå, emoji) as UTF-8.
+    /// </summary>
     [MethodImpl(JitHints.HotLoop)]
     private static void WriteString(Utf8Output output, ReadOnlySpan<byte> utf8)
     {
@@ -93,12 +97,27 @@ internal static class JsonLinesCustomerWriter
         for (var i = 0; i < utf8.Length; i++)
         {
             var b = utf8[i];
-            if (b >= 0x20 && b != (byte)'"' && b != (byte)'\\')
+            if (b >= 0x20 && b != (byte)'"' && b != (byte)'\\' && b != 0xC2 && b != 0xE2)
             {
                 continue;
             }
 
+            var lineBreak = b is 0xC2 or 0xE2 ? LineBreakAt(utf8, i) : default;
+            if (b is 0xC2 or 0xE2 && lineBreak.Length == 0)
+            {
+                // The lead byte of some other character.
+                continue;
+            }
+
             output.Write(utf8.Slice(start, i - start));
+            if (lineBreak.Length > 0)
+            {
+                output.Write(lineBreak);
+                i += b == 0xC2 ? 1 : 2;
+                start = i + 1;
+                continue;
+            }
+
             switch (b)
             {
                 case (byte)'"':
@@ -128,5 +147,26 @@ internal static class JsonLinesCustomerWriter
 
         output.Write(utf8.Slice(start));
         output.Write((byte)'"');
+    }
+
+    /// <summary>The escape of U+0085, U+2028 or U+2029 when one starts at <paramref name="i"/>; empty otherwise.</summary>
+    private static ReadOnlySpan<byte> LineBreakAt(ReadOnlySpan<byte> utf8, int i)
+    {
+        if (utf8[i] == 0xC2 && i + 1 < utf8.Length && utf8[i + 1] == 0x85)
+        {
+            return "\\u0085"u8;
+        }
+
+        if (utf8[i] == 0xE2 && i + 2 < utf8.Length && utf8[i + 1] == 0x80)
+        {
+            return utf8[i + 2] switch
+            {
+                0xA8 => "\\u2028"u8,
+                0xA9 => "\\u2029"u8,
+                _ => default,
+            };
+        }
+
+        return default;
     }
 }
