@@ -99,6 +99,12 @@ Describe 'Xlsx' {
         ($rows | Where-Object { $_['customer_id'] -eq 2488539 })['number_of_employees'] | Should -BeExactly '6'
     }
 
+    It 'writes line breaks as Excel''s own, a line feed, in the sheet itself' {
+        ($rows | Where-Object { $_['customer_id'] -eq 1 })['notes'] | Should -BeExactly "two`nlines`nthree"
+        $sheet | Should -Match "two`nlines`nthree"
+        $sheet | Should -Not -Match "`r"
+    }
+
     It 'keeps values that look like formulas or escapes as the text Cube sent: no formula at all' {
         $second = $rows | Where-Object { $_['customer_id'] -eq 2 }
         $second['formula'] | Should -BeExactly '=HYPERLINK("http://x.example","klikk")'

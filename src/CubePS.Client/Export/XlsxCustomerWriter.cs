@@ -20,7 +20,7 @@ namespace CubePS.Export;
 /// header row frozen with an autofilter on it. Text stays a text cell (leading zeros, +47, long
 /// organisation numbers survive Excel); numbers are numbers, except those Excel cannot hold
 /// exactly (more than 15 significant digits), which stay text; booleans are booleans; null is an
-/// empty cell.
+/// empty cell. Line breaks are Excel's (a line feed).
 /// </summary>
 internal static class XlsxCustomerWriter
 {
@@ -97,7 +97,9 @@ internal static class XlsxCustomerWriter
                     throw Full(string.Format(CultureInfo.InvariantCulture, "The value of '{0}' of customer {1:N0} has {2:N0} characters; an Excel cell holds {3:N0}.", column, row, text.Length, MaximumCellLength));
                 }
 
-                return text;
+                // A line break in a cell is a line feed. MiniExcel writes a carriage return as it
+                // is, which every XML reader turns into a line feed anyway: say so by writing it so.
+                return text.IndexOf('\r') < 0 ? text : text.Replace("\r\n", "\n").Replace('\r', '\n');
             case ValueTag.Number:
                 var number = new ReadOnlySpan<byte>(raw, field.Offset, field.Length);
                 if (SignificantDigits(number) > ExcelDigits)
