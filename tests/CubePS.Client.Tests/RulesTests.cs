@@ -68,6 +68,14 @@ public class SecretMaskerTests
     [InlineData("h\\u00E6mmelig", "hæmmelig")]
     [InlineData("two+words", "two words")]
     [InlineData("two%20words", "two words")]
+    [InlineData("SEKRIT-tok3n%252F%252B%253D", "SEKRIT-tok3n/+=")]
+    [InlineData("SEKRIT-tok3n%252f%252b%253d", "SEKRIT-tok3n/+=")]
+    [InlineData("U0VLUklULXRvazNuLys9", "SEKRIT-tok3n/+=")]
+    [InlineData("U0VLUklULXRvazNuLysr", "SEKRIT-tok3n/++")]
+    [InlineData("U0VLUklULXRvazNuLy0t", "SEKRIT-tok3n/--")]
+    [InlineData("c2VjcmV0LXRva2Vu", "secret-token")]
+    [InlineData("U0VLUklUP3Q_", "SEKRIT?t?")]
+    [InlineData("U0VLUklUP3Q-", "SEKRIT?t>")]
     public void Every_spelling_a_URL_or_JSON_can_give_a_secret_is_masked(string spelled, string secret)
     {
         var masker = new SecretMasker(new[] { secret });

@@ -8,7 +8,8 @@ namespace CubePS.Connections;
 
 /// <summary>
 /// Removes secrets from text that CubePS shows: the connection's token or password (also in the
-/// Basic header's base64 form), in every spelling a URL or a JSON reply can give them, and the
+/// Basic header's base64 form, and each base64-encoded), in every spelling a URL or a JSON reply
+/// can give them (percent-encoded once or twice, escaped, as HTML references), and the
 /// values of secret-looking query parameters and user info of URIs.
 /// </summary>
 internal sealed class SecretMasker
@@ -29,6 +30,21 @@ internal sealed class SecretMasker
             if (!string.IsNullOrEmpty(secret) && !kept.Contains(secret!))
             {
                 kept.Add(secret!);
+            }
+        }
+
+        // A secret may also come back base64-encoded (an echoed header, a debugging page): as
+        // standard and URL-safe base64, padded and not.
+        foreach (var secret in kept.ToArray())
+        {
+            var base64 = Convert.ToBase64String(Encoding.UTF8.GetBytes(secret));
+            var urlSafe = base64.Replace('+', '-').Replace('/', '_');
+            foreach (var form in new[] { base64, base64.TrimEnd('='), urlSafe, urlSafe.TrimEnd('=') })
+            {
+                if (!kept.Contains(form))
+                {
+                    kept.Add(form);
+                }
             }
         }
 
@@ -73,7 +89,7 @@ internal sealed class SecretMasker
 
     /// <summary>
     /// A pattern that finds <paramref name="secret"/> however a URL, a JSON text or a web page spells
-    /// it: each character as itself, percent-encoded (its UTF-8 bytes, hex digits in either case),
+    /// it: each character as itself, percent-encoded once or twice (its UTF-8 bytes, hex digits in either case),
     /// as a JSON \u escape or backslash escape, as an HTML character reference, and a space also as
     /// '+'. Linear to match: no nested repetition.
     /// </summary>
@@ -87,12 +103,15 @@ internal sealed class SecretMasker
             var character = secret.Substring(i, length);
             pattern.Append("(?:").Append(Regex.Escape(character));
             var percent = new StringBuilder();
+            var twicePercent = new StringBuilder();
             foreach (var b in utf8.GetBytes(character))
             {
                 percent.Append('%').Append(HexEitherCase(b >> 4)).Append(HexEitherCase(b & 0xF));
+                twicePercent.Append("%25").Append(HexEitherCase(b >> 4)).Append(HexEitherCase(b & 0xF));
             }
 
-            pattern.Append('|').Append(percent);
+            // Percent-encoded, and percent-encoded twice (a URL carried inside another URL).
+            pattern.Append('|').Append(percent).Append('|').Append(twicePercent);
             foreach (var unit in character)
             {
                 pattern.Append(@"|\\u").Append(HexEitherCase(unit >> 12)).Append(HexEitherCase((unit >> 8) & 0xF)).Append(HexEitherCase((unit >> 4) & 0xF)).Append(HexEitherCase(unit & 0xF));
@@ -121,8 +140,8 @@ internal sealed class SecretMasker
             var utf8Bytes = Encoding.UTF8.GetByteCount(character);
             var reference = length == 1 && char.IsSurrogate(character[0]) ? 0 : 3 + char.ConvertToUtf32(character, 0).ToString(CultureInfo.InvariantCulture).Length;
 
-            // Percent-encoded bytes, \u escapes, or a decimal HTML reference (&#8364;), the longest.
-            total += Math.Max(Math.Max(3 * utf8Bytes, 6 * length), reference);
+            // Twice percent-encoded bytes, \u escapes, or a decimal HTML reference (&#8364;), the longest.
+            total += Math.Max(Math.Max(5 * utf8Bytes, 6 * length), reference);
             i += length - 1;
         }
 
