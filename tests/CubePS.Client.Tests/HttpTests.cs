@@ -215,6 +215,20 @@ public class HttpTests
         Assert.Single(cube.Requests);
     }
 
+    [Theory]
+    [InlineData("99999999999999999999")]
+    [InlineData("Fri, 31 Dec 9999 23:59:59 GMT")]
+    public async Task A_Retry_After_beyond_any_range_is_CubeRateLimited_too(string retryAfter)
+    {
+        var cube = FailingThen(HttpStatusCode.TooManyRequests, 1, r => r.Headers.TryAddWithoutValidation("Retry-After", retryAfter));
+        var run = new DownloadRun(cube.Connect());
+        var error = await Assert.ThrowsAsync<CubeException>(() => run.RunAsync(null, 9));
+
+        Assert.Equal(CubeErrorIds.RateLimited, error.ErrorId);
+        Assert.Empty(run.Waits);
+        Assert.Single(cube.Requests);
+    }
+
     [Fact]
     public async Task A_connection_lost_mid_page_retries_the_page_without_doubling_records()
     {

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Net.Http;
 using CubePS.Connections;
 
@@ -41,20 +42,32 @@ internal static class RetryPolicy
         var header = response.Headers.RetryAfter;
         if (header is null)
         {
-            return null;
+            // .NET drops a number of seconds too large for it as invalid; it still asks for longer
+            // than anyone waits.
+            return response.Headers.TryGetValues("Retry-After", out var raw) && raw.Any(IsSecondsBeyondRange) ? LongestWait : null;
         }
 
         if (header.Delta is { } delta)
         {
-            return delta;
+            return delta < LongestWait ? delta : LongestWait;
         }
 
         if (header.Date is { } date)
         {
             var reference = response.Headers.Date ?? now;
-            return date - reference;
+            var wait = date - reference;
+            return wait < LongestWait ? wait : LongestWait;
         }
 
         return null;
+    }
+
+    /// <summary>The longest wait a Retry-After is taken to ask for: a century, so a date can still be added to it.</summary>
+    private static readonly TimeSpan LongestWait = TimeSpan.FromDays(36_500);
+
+    private static bool IsSecondsBeyondRange(string value)
+    {
+        var text = value.Trim();
+        return text.Length > 9 && text.All(c => c is >= '0' and <= '9');
     }
 }
