@@ -291,6 +291,24 @@ public class HostileServerTests
         Assert.Contains("assignment 9, page 1", error.Message);
     }
 
+    [Fact]
+    public async Task A_reply_still_compressed_after_decoding_says_so()
+    {
+        // Content-Encoding: gzip, gzip decoded once, or gzip sent without saying: gzip bytes remain.
+        using var packed = new MemoryStream();
+        using (var gzip = new GZipStream(packed, CompressionMode.Compress, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes("""[{"customer_id": 1}]"""));
+        }
+
+        var bytes = packed.ToArray();
+        var cube = new FakeCube((_, _) => FakeCube.Body(new MemoryStream(bytes)));
+        var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
+
+        Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);
+        Assert.Contains("it is still compressed", error.Message);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

@@ -368,6 +368,15 @@ internal sealed class PageReader
                 : ", not JSON.");
         }
 
+        if (_headLength >= 2 && _head[0] == 0x1F && _head[1] == 0x8B)
+        {
+            message.Append(" The reply begins as gzip data does: it is still compressed, so its Content-Encoding header named gzip once too few (or not at all).");
+        }
+        else if (_headLength >= 2 && ((_head[0] == 0xFF && _head[1] == 0xFE) || (_head[0] == 0xFE && _head[1] == 0xFF)))
+        {
+            message.Append(" The reply begins with a UTF-16 byte order mark; Cube's replies are UTF-8.");
+        }
+
         var error = _context.InvalidResponse(message.ToString(), inner);
         if (_headLength > 0)
         {
