@@ -281,11 +281,16 @@ public sealed class Connection : IDisposable
 
         var client = new HttpClient(handler, disposeHandler: true)
         {
-            // Timeouts are per request and per read of the body, enforced by RequestSender.
+            // A timeout bounds each request from its sending to the last byte of its reply, without
+            // the wait for a request slot: RequestSender and TimeoutReadStream enforce it.
             Timeout = Timeout.InfiniteTimeSpan,
         };
         client.DefaultRequestHeaders.Accept.ParseAdd("application/json");
         client.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
+
+        // The handler asks for these itself; named here too, so that Debug shows what is sent.
+        client.DefaultRequestHeaders.AcceptEncoding.ParseAdd("gzip");
+        client.DefaultRequestHeaders.AcceptEncoding.ParseAdd("deflate");
         return client;
     }
 

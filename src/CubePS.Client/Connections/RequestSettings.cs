@@ -8,7 +8,7 @@ namespace CubePS.Connections;
 /// </summary>
 internal sealed class RequestSettings
 {
-    /// <summary>Seconds a request may wait for the reply's headers, and for each read of its body.</summary>
+    /// <summary>Seconds a request may take, from its sending to the last byte of its reply.</summary>
     public const int DefaultTimeoutSec = 100;
 
     /// <summary>The longest timeout (about 24 days): the most milliseconds a .NET timer takes, in whole seconds.</summary>

@@ -54,7 +54,7 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
     [Parameter]
     public DateTime? UpdatedSince { get; set; }
 
-    /// <summary>Seconds to wait for Cube's answer, and for each part of a reply (this call only).</summary>
+    /// <summary>Seconds a request may take, from its sending to the last byte of Cube's reply (this call only).</summary>
     [Parameter]
     [ValidateRange(1, RequestSettings.MaximumTimeoutSec)]
     public int? TimeoutSec { get; set; }
