@@ -105,6 +105,14 @@ Describe 'Xlsx' {
         $sheet | Should -Not -Match "`r"
     }
 
+    It 'writes a line break in a field name as a line feed too' {
+        $id = New-SimulatorAssignment @{ raw = @('[{"customer_id": 1, "two\r\nline key": "a\rb"}]') }
+        Export-CubeCustomer $id "$temp/keys.xlsx"
+        $keyRows = [System.Collections.Generic.List[object]]::new([MiniExcelLibs.MiniExcel]::Query("$temp/keys.xlsx", $true, 'Customers', 'XLSX', 'A1', $null))
+        @($keyRows[0].Keys) | Should -Be @('customer_id', "two`nline key")
+        $keyRows[0]["two`nline key"] | Should -BeExactly "a`nb"
+    }
+
     It 'keeps values that look like formulas or escapes as the text Cube sent: no formula at all' {
         $second = $rows | Where-Object { $_['customer_id'] -eq 2 }
         $second['formula'] | Should -BeExactly '=HYPERLINK("http://x.example","klikk")'

@@ -97,9 +97,7 @@ internal static class XlsxCustomerWriter
                     throw Full(string.Format(CultureInfo.InvariantCulture, "The value of '{0}' of customer {1:N0} has {2:N0} characters; an Excel cell holds {3:N0}.", column, row, text.Length, MaximumCellLength));
                 }
 
-                // A line break in a cell is a line feed. MiniExcel writes a carriage return as it
-                // is, which every XML reader turns into a line feed anyway: say so by writing it so.
-                return text.IndexOf('\r') < 0 ? text : text.Replace("\r\n", "\n").Replace('\r', '\n');
+                return ExcelLineBreaks(text);
             case ValueTag.Number:
                 var number = new ReadOnlySpan<byte>(raw, field.Offset, field.Length);
                 if (SignificantDigits(number) > ExcelDigits)
@@ -121,6 +119,13 @@ internal static class XlsxCustomerWriter
                 return null;
         }
     }
+
+    /// <summary>
+    /// A line break in a cell is a line feed. MiniExcel writes a carriage return as it is, which
+    /// every XML reader turns into a line feed anyway: the sheet says so by holding one.
+    /// </summary>
+    private static string ExcelLineBreaks(string text) =>
+        text.IndexOf('\r') < 0 ? text : text.Replace("\r\n", "\n").Replace('\r', '\n');
 
     /// <summary>The digits of a JSON number's mantissa from its first non-zero one: 0.0120 has 3, 1.5e300 has 2.</summary>
     private static int SignificantDigits(ReadOnlySpan<byte> number)
@@ -259,13 +264,13 @@ internal static class XlsxCustomerWriter
             }
         }
 
-        public string GetName(int i) => _header[i];
+        public string GetName(int i) => ExcelLineBreaks(_header[i]);
 
         public int GetOrdinal(string name)
         {
             for (var i = 0; i < _header.Count; i++)
             {
-                if (string.Equals(_header[i], name, StringComparison.Ordinal))
+                if (string.Equals(GetName(i), name, StringComparison.Ordinal))
                 {
                     return i;
                 }
