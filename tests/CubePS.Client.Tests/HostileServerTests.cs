@@ -212,6 +212,41 @@ public class HostileServerTests
     }
 
     [Fact]
+    public async Task A_secret_in_a_reason_phrase_is_masked_in_the_error_and_in_Verbose()
+    {
+        var cube = new FakeCube((_, _) =>
+        {
+            var reply = FakeCube.Json("{}", HttpStatusCode.InternalServerError);
+            reply.ReasonPhrase = FakeCube.Token;
+            return reply;
+        });
+        var run = new DownloadRun(cube.Connect(), new RequestSettings(5, 0, 0));
+        var error = await Assert.ThrowsAsync<CubeException>(() => run.RunAsync(null, 9));
+
+        Assert.Equal(CubeErrorIds.RequestFailed, error.ErrorId);
+        Assert.Contains("500 ***", error.Message);
+        Assert.DoesNotContain(FakeCube.Token, error.ToString());
+        Assert.Contains(run.Log.Messages, m => m.StartsWith("VERBOSE: GET", StringComparison.Ordinal) && m.Contains("answered 500 ***", StringComparison.Ordinal));
+        Assert.DoesNotContain(run.Log.Messages, m => m.Contains(FakeCube.Token, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_secret_in_a_key_or_a_customer_id_is_masked_in_errors_and_warnings()
+    {
+        var token = FakeCube.Token;
+        var badKey = FakeCube.Serving((Route, $$"""[{"customer_id": 1, "{{token}}": "\ud800"}]"""));
+        var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(badKey.Connect(), new RequestSettings(5, 0, 0)).RunAsync(null, 9));
+        Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);
+        Assert.DoesNotContain(token, error.ToString());
+
+        var twice = FakeCube.Serving((Route, $$"""[{"customer_id": "{{token}}", "name": "a", "name": "b"}, {"customer_id": "{{token}}"}]"""));
+        var run = new DownloadRun(twice.Connect());
+        using var result = await run.RunAsync(null, 9);
+        Assert.Contains(run.Log.Messages, m => m.StartsWith("WARNING:", StringComparison.Ordinal) && m.Contains("***", StringComparison.Ordinal));
+        Assert.DoesNotContain(run.Log.Messages, m => m.Contains(token, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Endless_empty_pages_end_with_CubeInvalidResponse()
     {
         var cube = new FakeCube((request, _) =>

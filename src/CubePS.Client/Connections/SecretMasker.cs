@@ -119,7 +119,14 @@ internal sealed class SecretMasker
 
             if (character == " ")
             {
-                pattern.Append(@"|\+");
+                // '+' in a query; any run of white space where a page wraps or tabs the text.
+                pattern.Append(@"|\+|\s+");
+            }
+
+            if (character.Length == 1 && character[0] is >= '\u0080' and <= '\u00FF')
+            {
+                // Percent-encoded as Latin-1, as older servers do.
+                pattern.Append("|%").Append(HexEitherCase(character[0] >> 4)).Append(HexEitherCase(character[0] & 0xF));
             }
 
             AppendEscapedSpellings(pattern, character);

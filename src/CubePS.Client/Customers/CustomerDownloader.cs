@@ -57,7 +57,7 @@ internal sealed class CustomerDownloader
         _connection = connection;
         _sender = sender;
         _retries = retries;
-        _log = log;
+        _log = MaskingLog.Over(log, connection.Masker);
     }
 
     /// <summary>

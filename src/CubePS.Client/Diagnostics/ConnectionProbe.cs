@@ -36,7 +36,7 @@ internal sealed class ConnectionProbe
     {
         _connection = connection;
         _settings = settings;
-        _log = log;
+        _log = MaskingLog.Over(log, connection.Masker);
     }
 
     public async Task<ProbeResult> RunAsync(int? assignmentId, CancellationToken cancellationToken)

@@ -48,8 +48,26 @@ internal sealed class RequestContext
         PageNumber,
         DisplayUri);
 
+    /// <summary>
+    /// Every error of a request is made here, with the connection's secrets masked in its message:
+    /// a server's words (a reason phrase, a status line, a key) can carry one. An inner exception
+    /// whose messages carry one is replaced by a masked account of it.
+    /// </summary>
     public CubeException Error(string errorId, CubeErrorCategory category, string message, Exception? inner = null) =>
-        new(errorId, category, message, AssignmentId, inner) { RequestUri = DisplayUri };
+        new(errorId, category, Masker.MaskText(message), AssignmentId, MaskedInner(inner)) { RequestUri = DisplayUri };
+
+    private Exception? MaskedInner(Exception? inner)
+    {
+        for (var e = inner; e is not null; e = e.InnerException)
+        {
+            if (Masker.MaskText(e.Message) != e.Message)
+            {
+                return new InvalidOperationException(Masker.MaskText(inner!.GetType().FullName + ": " + inner.ToString()));
+            }
+        }
+
+        return inner;
+    }
 
     public CubeException TimedOut(string message)
     {

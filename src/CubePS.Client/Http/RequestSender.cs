@@ -29,7 +29,7 @@ internal sealed class RequestSender
     {
         _connection = connection;
         Settings = settings;
-        _log = log;
+        _log = MaskingLog.Over(log, connection.Masker);
     }
 
     public RequestSettings Settings { get; }

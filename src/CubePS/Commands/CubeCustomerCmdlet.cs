@@ -185,7 +185,7 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
             reading.Elapsed.TotalSeconds,
             collection.SpoolMemoryBytes / 1048576.0,
             collection.PeakTemporaryFileBytes > 0 ? string.Format(CultureInfo.InvariantCulture, " and a {0:N1} MB temporary file", collection.PeakTemporaryFileBytes / 1048576.0) : string.Empty));
-        WarnAboutChangedData(collection);
+        WarnAboutChangedData(collection, connection.Masker);
         return collection;
     }
 
@@ -218,7 +218,8 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
             RecommendedAction = "Check the customer id, and that the customer belongs to this assignment.",
         };
 
-    private void WarnAboutChangedData(CustomerCollection collection)
+    /// <summary>The warnings about the data itself; keys come from the server, so secrets are masked.</summary>
+    private void WarnAboutChangedData(CustomerCollection collection, CubePS.Connections.SecretMasker masker)
     {
         var warned = 0;
         var renamedKeys = collection.RenamedKeys;
@@ -226,26 +227,26 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
         {
             if (++warned > RenamedKeysNamed)
             {
-                WriteWarning(string.Format(
+                WriteWarning(masker.MaskText(string.Format(
                     CultureInfo.InvariantCulture,
                     "Cube sent {0} more keys that PowerShell cannot use as property names as they are; each has its values in the property of its name with the first free suffix (_2, _3, ...).",
-                    renamedKeys.Count - RenamedKeysNamed));
+                    renamedKeys.Count - RenamedKeysNamed)));
                 break;
             }
 
-            WriteWarning(string.Format(
+            WriteWarning(masker.MaskText(string.Format(
                 CultureInfo.InvariantCulture,
                 "Cube sent the key '{0}', which PowerShell cannot use as a property name as it is (it is empty, reserved, or equal to another key but for case); its values are in the property '{1}'.",
                 renamed.Key,
-                renamed.Value));
+                renamed.Value)));
         }
 
         if (collection.UndatedRecordsKept > 0)
         {
-            WriteWarning(string.Format(
+            WriteWarning(masker.MaskText(string.Format(
                 CultureInfo.InvariantCulture,
                 "{0} no date in 'updated'; -UpdatedSince kept them because it cannot tell whether they changed.",
-                collection.UndatedRecordsKept == 1 ? "1 customer has" : Counted.Of(collection.UndatedRecordsKept, "customer") + " have"));
+                collection.UndatedRecordsKept == 1 ? "1 customer has" : Counted.Of(collection.UndatedRecordsKept, "customer") + " have")));
         }
     }
 
