@@ -292,6 +292,30 @@ public class HttpTests
     }
 
     [Fact]
+    public async Task Redirects_share_one_timeout_with_the_request()
+    {
+        // Each hop answers within the 1 s timeout, but four of them take 2.4 s: one request.
+        var cube = new FakeCube((request, call) =>
+        {
+            Thread.Sleep(600);
+            if (call < 4)
+            {
+                var redirect = new HttpResponseMessage(HttpStatusCode.Found);
+                redirect.Headers.Location = new Uri(FakeCube.BaseUri + "crm/assignment_id/9/customers?hop=" + (call + 1));
+                return redirect;
+            }
+
+            return FakeCube.Json("""[{"customer_id": 1}]""");
+        });
+        var started = DateTime.UtcNow;
+        var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect(), new RequestSettings(1, 0, 0)).RunAsync(null, 9));
+
+        Assert.Equal(CubeErrorIds.RequestTimeout, error.ErrorId);
+        Assert.Contains("over any redirects", error.Message);
+        Assert.InRange((DateTime.UtcNow - started).TotalSeconds, 0.9, 2.2);
+    }
+
+    [Fact]
     public async Task Headers_that_never_come_end_with_CubeRequestTimeout()
     {
         var cube = new FakeCube((_, _) =>

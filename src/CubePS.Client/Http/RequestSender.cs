@@ -38,7 +38,9 @@ internal sealed class RequestSender
 
     /// <summary>
     /// Sends one GET and returns the reply once its headers are in and its status is a success.
-    /// It first waits for one of the connection's request slots; the timeout starts after that.
+    /// It first waits for one of the connection's request slots; the timeout starts after that
+    /// and covers the whole request: every redirect, the reply's headers and its body (or the
+    /// start of a failed reply that an error shows).
     /// </summary>
     public async Task<CubeReply> GetAsync(RequestContext context, CancellationToken cancellationToken)
     {
@@ -46,10 +48,10 @@ internal sealed class RequestSender
         try
         {
             var uri = context.Uri;
+            var stopwatch = Stopwatch.StartNew();
             for (var redirects = 0; ; redirects++)
             {
-                var stopwatch = Stopwatch.StartNew();
-                var response = await SendAsync(lease.Client, uri, context, cancellationToken).ConfigureAwait(false);
+                var response = await SendAsync(lease.Client, uri, context, stopwatch, cancellationToken).ConfigureAwait(false);
                 var status = (int)response.StatusCode;
                 LogResponse(response, uri, stopwatch.Elapsed);
 
@@ -70,7 +72,7 @@ internal sealed class RequestSender
 
                 using (response)
                 {
-                    throw await StatusErrors.DescribeAsync(response, context, _connection, Settings.Timeout, cancellationToken).ConfigureAwait(false);
+                    throw await StatusErrors.DescribeAsync(response, context, _connection, Settings.Timeout - stopwatch.Elapsed, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -103,7 +105,7 @@ internal sealed class RequestSender
                 _connection.BaseUri.GetLeftPart(UriPartial.Authority)));
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpClient client, Uri uri, RequestContext context, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAsync(HttpClient client, Uri uri, RequestContext context, Stopwatch sinceSent, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         request.Headers.TryAddWithoutValidation("Authorization", _connection.AuthorizationHeader);
@@ -117,15 +119,21 @@ internal sealed class RequestSender
             _log.Debug(HeaderText.Describe("Request headers", client.DefaultRequestHeaders.Concat(request.Headers), Masker));
         }
 
+        var remaining = Settings.Timeout - sinceSent.Elapsed;
+        if (remaining <= TimeSpan.Zero)
+        {
+            throw NoAnswerInTime(context);
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Settings.Timeout);
+        timeout.CancelAfter(remaining);
         try
         {
             return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw context.TimedOut(string.Format(CultureInfo.InvariantCulture, "Cube did not answer within {0} s.", Settings.TimeoutSec));
+            throw NoAnswerInTime(context);
         }
         catch (HttpRequestException e) when (TlsFailure.Find(e) is { } tls)
         {
@@ -163,6 +171,9 @@ internal sealed class RequestSender
                 e);
         }
     }
+
+    private CubeException NoAnswerInTime(RequestContext context) =>
+        context.TimedOut(string.Format(CultureInfo.InvariantCulture, "Cube did not answer within {0} s (-TimeoutSec, counted from the request over any redirects).", Settings.TimeoutSec));
 
     private Uri FollowRedirect(Uri from, Uri location, int redirectsSoFar, RequestContext context)
     {

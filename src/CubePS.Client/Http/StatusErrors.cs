@@ -16,11 +16,11 @@ internal static class StatusErrors
 {
     private const int ErrorReplyLimit = 4096;
 
-    public static async Task<CubeException> DescribeAsync(HttpResponseMessage response, RequestContext context, Connection connection, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<CubeException> DescribeAsync(HttpResponseMessage response, RequestContext context, Connection connection, TimeSpan timeLeft, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
         var statusText = string.Format(CultureInfo.InvariantCulture, "{0} {1}", status, response.ReasonPhrase ?? response.StatusCode.ToString());
-        var reply = await ReadReplyAsync(response, context, timeout, cancellationToken).ConfigureAwait(false);
+        var reply = await ReadReplyAsync(response, context, timeLeft, cancellationToken).ConfigureAwait(false);
         var host = connection.BaseUri.GetLeftPart(UriPartial.Authority);
 
         CubeException error;
@@ -81,26 +81,30 @@ internal static class StatusErrors
     }
 
     /// <summary>The start of a failed reply as text: at most a few KB, whitespace collapsed, secrets masked.</summary>
-    private static async Task<string?> ReadReplyAsync(HttpResponseMessage response, RequestContext context, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="timeLeft">What is left of the request's -TimeoutSec: a failed reply gets no more time than a good one.</param>
+    private static async Task<string?> ReadReplyAsync(HttpResponseMessage response, RequestContext context, TimeSpan timeLeft, CancellationToken cancellationToken)
     {
+        var buffer = new byte[ErrorReplyLimit];
+        var length = 0;
+        var whole = false;
         try
         {
             using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeoutSource.CancelAfter(timeout);
+            timeoutSource.CancelAfter(timeLeft > TimeSpan.Zero ? timeLeft : TimeSpan.Zero);
             using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-            var buffer = new byte[ErrorReplyLimit];
-            var length = 0;
             int read;
             while (length < buffer.Length && (read = await body.ReadAsync(buffer, length, buffer.Length - length, timeoutSource.Token).ConfigureAwait(false)) > 0)
             {
                 length += read;
             }
 
-            return length == 0 ? null : ReplyText.Summarize(buffer, length, context.Masker, cutShort: length == buffer.Length);
+            whole = length < buffer.Length;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return null;
+            // What came before the reply failed or ran out of time is still worth showing.
         }
+
+        return length == 0 ? null : ReplyText.Summarize(buffer, length, context.Masker, cutShort: !whole);
     }
 }
