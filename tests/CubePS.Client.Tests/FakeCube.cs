@@ -156,7 +156,7 @@ internal sealed class DownloadRun
         var downloader = Downloader();
         foreach (var id in assignmentIds)
         {
-            await downloader.DownloadAsync(id, customerIds, collection, CancellationToken.None);
+            await downloader.DownloadAsync(id, customerIds is null ? null : new CubePS.Selection.WantedCustomerIds(customerIds.Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture))), collection, CancellationToken.None);
         }
 
         return new Result(collection);

@@ -1,3 +1,5 @@
+using CubePS.Selection;
+
 namespace CubePS.Client.Tests;
 
 public class FilterTests
@@ -23,6 +25,19 @@ public class FilterTests
         Assert.Equal(new object[] { 2L, "3", 4L }, result.Rows.Select(r => r[0]));
         Assert.Equal(new[] { "customer_id", "updated", "Region", "Hoved" }, result.Names);
         Assert.Equal(7, result.Collection.RecordsReceived);
+    }
+
+    [Fact]
+    public async Task CustomerId_finds_each_id_in_the_form_Cube_gave_it_and_no_other()
+    {
+        var cube = FakeCube.Serving((Route, """[{"customer_id": "042", "n": "a"}, {"customer_id": 42, "n": "b"}, {"customer_id": "ABC", "n": "c"}, {"customer_id": 1.5, "n": "d"}, {"customer_id": 2, "n": "e"}, {"customer_id": 12345678901234567890123, "n": "f"}]"""));
+        var collection = new CustomerCollection(new CustomerCollectionOptions());
+        var run = new DownloadRun(cube.Connect());
+        var result = await run.Downloader().DownloadAsync(9, new WantedCustomerIds(new[] { "042", "1.5", "ABC", "12345678901234567890123", "7", "42.0", "abc" }), collection, CancellationToken.None);
+
+        Assert.Equal(new[] { "a", "b", "c", "d", "f" }, collection.ReadRecords().Select(r => (string)r[1]!));
+        Assert.Equal(new[] { "7", "abc" }, result.MissingCustomerIds);
+        collection.Dispose();
     }
 
     [Fact]

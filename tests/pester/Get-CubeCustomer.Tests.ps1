@@ -210,6 +210,20 @@ Describe 'Filters' {
         @($some[0].psobject.Properties.Name) | Should -Be $b2bKeys
     }
 
+    It 'finds each customer piped back in by its own id, whatever its form, and no other' {
+        $id = New-SimulatorAssignment @{ raw = @('[{"customer_id": "042", "n": "a"}, {"customer_id": 42, "n": "b"}, {"customer_id": "ABC", "n": "c"}, {"customer_id": 1.5, "n": "d"}, {"customer_id": 2, "n": "e"}, {"customer_id": 12345678901234567890123, "n": "f"}]') }
+        $all = @(Get-CubeCustomer $id)
+        foreach ($customer in $all) {
+            $again = @($customer | Get-CubeCustomer -AssignmentId $id)
+            $again.Count | Should -Be 1 -Because "customer_id $($customer.customer_id) is one customer"
+            $again[0].n | Should -BeExactly $customer.n
+        }
+
+        $result = Invoke-CapturedCall { $all | Select-Object -First 3 | Get-CubeCustomer -AssignmentId $id }
+        $result.Output.n | Should -Be @('a', 'b', 'c')
+        $result.Errors.Count | Should -Be 0
+    }
+
     It 'returns only customers updated on or after -UpdatedSince' {
         $recent = @(Get-CubeCustomer -AssignmentId 9 -UpdatedSince '2024-03-01')
         $recent.customer_id | Should -Be @(2488547, 2488548)

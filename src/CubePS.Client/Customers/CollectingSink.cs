@@ -30,7 +30,7 @@ internal sealed class CollectingSink : IRecordSink
     private long _pageWithoutId;
     private long _pageWithRepeatedKey;
 
-    public CollectingSink(CustomerCollection collection, IReadOnlyCollection<long>? customerIds)
+    public CollectingSink(CustomerCollection collection, WantedCustomerIds? customerIds)
     {
         _collection = collection;
         _decoder = new RecordDecoder(collection.Schema, collection.Writer);

@@ -8,6 +8,7 @@ using CubePS.Errors;
 using CubePS.Http;
 using CubePS.Logging;
 using CubePS.Pages;
+using CubePS.Selection;
 using CubePS.Storage;
 
 namespace CubePS.Customers;
@@ -65,7 +66,7 @@ internal sealed class CustomerDownloader
     /// those in <paramref name="customerIds"/> when it is not null. Throws a CubeException when the
     /// assignment cannot be read whole; the collection is then as it was before the call.
     /// </summary>
-    public async Task<DownloadResult> DownloadAsync(int assignmentId, IReadOnlyCollection<long>? customerIds, CustomerCollection into, CancellationToken cancellationToken)
+    public async Task<DownloadResult> DownloadAsync(int assignmentId, WantedCustomerIds? customerIds, CustomerCollection into, CancellationToken cancellationToken)
     {
         if (assignmentId < 1)
         {
@@ -108,22 +109,8 @@ internal sealed class CustomerDownloader
         }
     }
 
-    private static List<long> Missing(IReadOnlyCollection<long>? customerIds, AssignmentRead read, CollectingSink sink)
-    {
-        var missing = new List<long>();
-        if (customerIds is not null && read.ReadToEnd)
-        {
-            foreach (var id in customerIds)
-            {
-                if (!sink.Ids.Contains(id))
-                {
-                    missing.Add(id);
-                }
-            }
-        }
-
-        return missing;
-    }
+    private static List<string> Missing(WantedCustomerIds? customerIds, AssignmentRead read, CollectingSink sink) =>
+        customerIds is not null && read.ReadToEnd ? new List<string>(customerIds.NotIn(sink.Ids)) : new List<string>();
 
     private static string DescribeChange(AssignmentRead read)
     {

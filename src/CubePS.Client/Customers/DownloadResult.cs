@@ -5,7 +5,7 @@ namespace CubePS.Customers;
 /// <summary>What a download of one assignment found besides its records.</summary>
 internal sealed class DownloadResult
 {
-    public DownloadResult(long? customers, IReadOnlyList<long> missingCustomerIds)
+    public DownloadResult(long? customers, IReadOnlyList<string> missingCustomerIds)
     {
         Customers = customers;
         MissingCustomerIds = missingCustomerIds;
@@ -15,5 +15,5 @@ internal sealed class DownloadResult
     public long? Customers { get; }
 
     /// <summary>The ids of -CustomerId that the assignment does not hold (known only when it was read to its end).</summary>
-    public IReadOnlyList<long> MissingCustomerIds { get; }
+    public IReadOnlyList<string> MissingCustomerIds { get; }
 }

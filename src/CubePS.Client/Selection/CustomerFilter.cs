@@ -23,12 +23,12 @@ internal enum FilterVerdict
 /// </summary>
 internal sealed class CustomerFilter
 {
-    private readonly HashSet<long>? _customerIds;
+    private readonly WantedCustomerIds? _customerIds;
     private readonly UpdatedSinceRule? _updatedSince;
 
-    public CustomerFilter(IReadOnlyCollection<long>? customerIds, DateTime? updatedSince)
+    public CustomerFilter(WantedCustomerIds? customerIds, DateTime? updatedSince)
     {
-        _customerIds = customerIds is { Count: > 0 } ? new HashSet<long>(customerIds) : null;
+        _customerIds = customerIds is { Count: > 0 } ? customerIds : null;
         _updatedSince = updatedSince is { } since ? new UpdatedSinceRule(since) : null;
     }
 
@@ -37,7 +37,7 @@ internal sealed class CustomerFilter
 
     public FilterVerdict Judge(in RecordFacts facts)
     {
-        if (_customerIds is not null && (facts.CustomerId is not { } id || !_customerIds.Contains(id)))
+        if (_customerIds is not null && !_customerIds.Contains(facts))
         {
             return FilterVerdict.Dropped;
         }

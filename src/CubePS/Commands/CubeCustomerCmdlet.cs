@@ -7,6 +7,7 @@ using CubePS.Connections;
 using CubePS.Customers;
 using CubePS.Errors;
 using CubePS.Logging;
+using CubePS.Selection;
 using CubePS.Sessions;
 using CubePS.Validation;
 
@@ -34,7 +35,7 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
 
     // Assignments in the order asked for, each with the customers wanted (null: all of them).
     private readonly List<int> _assignmentOrder = new();
-    private readonly Dictionary<int, HashSet<long>?> _customersWanted = new();
+    private readonly Dictionary<int, WantedCustomerIds?> _customersWanted = new();
     private CustomerCollection? _collection;
 
     /// <summary>The assignment(s) to read, as shown in the Cube GUI.</summary>
@@ -44,11 +45,16 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
     [ArgumentCompleter(typeof(AssignmentIdCompleter))]
     public int[] AssignmentId { get; set; } = Array.Empty<int>();
 
-    /// <summary>Only these customers.</summary>
+    /// <summary>
+    /// Only these customers. Text, so that any customer_id a piped object carries binds as it is
+    /// and finds its own customer: 42, "42" and 42.0 are the number 42; "042" or "ABC" only the
+    /// customer whose id is that text. (A number type would leave an id it cannot hold unbound,
+    /// and the call would silently read every customer.)
+    /// </summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("customer_id")]
-    [ValidateRange(1L, long.MaxValue)]
-    public long[]? CustomerId { get; set; }
+    [AllowEmptyString]
+    public string[]? CustomerId { get; set; }
 
     /// <summary>Only customers whose 'updated' value is on or after this.</summary>
     [Parameter]
@@ -91,7 +97,7 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
     {
         foreach (var assignmentId in AssignmentId)
         {
-            HashSet<long>? wanted = CustomerId is { Length: > 0 } ? new HashSet<long>(CustomerId) : null;
+            var wanted = CustomerId is { Length: > 0 } ? new WantedCustomerIds(CustomerId) : null;
             if (!_customersWanted.TryGetValue(assignmentId, out var already))
             {
                 _assignmentOrder.Add(assignmentId);
@@ -208,7 +214,7 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
             RecommendedAction = rateLimited.RecommendedAction,
         };
 
-    private static CubeException CustomerNotFound(int assignmentId, long customerId) =>
+    private static CubeException CustomerNotFound(int assignmentId, string customerId) =>
         new(
             CubeErrorIds.CustomerNotFound,
             CubeErrorCategory.ObjectNotFound,
