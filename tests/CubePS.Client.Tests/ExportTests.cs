@@ -44,6 +44,18 @@ public class ExportTests
     }
 
     [Fact]
+    public async Task A_value_that_fits_once_its_line_breaks_are_Excels_is_written()
+    {
+        // 16,384 CR LF pairs: 32,768 characters from Cube, 16,384 line feeds in the cell.
+        var lines = string.Concat(Enumerable.Repeat("\\r\\n", XlsxCustomerWriter.MaximumCellLength / 2 + 1));
+        var cube = FakeCube.Serving((Route, "[{\"customer_id\": 1, \"notes\": \"" + lines + "\"}]"));
+        using var result = await new DownloadRun(cube.Connect()).RunAsync(null, 9);
+        using var output = new MemoryStream();
+
+        Assert.Equal(1, XlsxCustomerWriter.Write(output, result.Names, result.Collection.ReadStoredRecords(), result.Collection.Count, null, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_value_longer_than_a_cell_holds_is_CubeWorksheetLimit_naming_it()
     {
         var cube = FakeCube.Serving((Route, $$"""[{"customer_id": 1, "notes": "{{new string('x', XlsxCustomerWriter.MaximumCellLength + 1)}}"}]"""));

@@ -471,4 +471,33 @@ public class PagePredictorTests
     [InlineData("https://h.example/c/?page=2&page=2", 95L)]
     public void Other_links_are_not_predicted(string next, long? count) =>
         Assert.Null(PagePredictor.TryCreate(new Uri(next), 10, count));
+
+    [Theory]
+    [InlineData("42", true, 42L)]
+    [InlineData("42.0", true, 42L)]
+    [InlineData("4.2e1", true, 42L)]
+    [InlineData("20e-1", true, 2L)]
+    [InlineData("100E-2", true, 1L)]
+    [InlineData("1e18", true, 1_000_000_000_000_000_000L)]
+    [InlineData("0.0", true, 0L)]
+    [InlineData("-0", true, 0L)]
+    [InlineData("0e5", true, 0L)]
+    [InlineData("0.000e-999999", true, 0L)]
+    [InlineData("9223372036854775807", true, long.MaxValue)]
+    [InlineData("-9223372036854775808", true, long.MinValue)]
+    [InlineData("92233720368547758.07e2", true, long.MaxValue)]
+    [InlineData("1e-400", false, 0L)]
+    [InlineData("1.5", false, 0L)]
+    [InlineData("9223372036854775808", false, 0L)]
+    [InlineData("1e19", false, 0L)]
+    [InlineData("1e999999", false, 0L)]
+    [InlineData("042", false, 0L)]
+    [InlineData(" 42", false, 0L)]
+    [InlineData("+42", false, 0L)]
+    [InlineData("ABC", false, 0L)]
+    public void A_customer_id_is_a_whole_number_only_when_it_exactly_is_one(string text, bool whole, long expected)
+    {
+        Assert.Equal(whole, JsonNumber.TryGetWholeInt64(System.Text.Encoding.UTF8.GetBytes(text), out var value));
+        Assert.Equal(expected, value);
+    }
 }

@@ -91,13 +91,13 @@ internal static class XlsxCustomerWriter
         {
             case ValueTag.String:
             case ValueTag.Json:
-                var text = Encoding.UTF8.GetString(raw, field.Offset, field.Length);
+                var text = ExcelLineBreaks(Encoding.UTF8.GetString(raw, field.Offset, field.Length));
                 if (text.Length > MaximumCellLength)
                 {
                     throw Full(string.Format(CultureInfo.InvariantCulture, "The value of '{0}' of customer {1:N0} has {2:N0} characters; an Excel cell holds {3:N0}.", column, row, text.Length, MaximumCellLength));
                 }
 
-                return ExcelLineBreaks(text);
+                return text;
             case ValueTag.Number:
                 var number = new ReadOnlySpan<byte>(raw, field.Offset, field.Length);
                 if (SignificantDigits(number) > ExcelDigits)

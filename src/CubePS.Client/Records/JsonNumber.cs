@@ -58,18 +58,69 @@ internal static class JsonNumber
             return true;
         }
 
-        if (utf8.Length <= 64
-            && decimal.TryParse(Encoding.ASCII.GetString(utf8.ToArray()), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var number)
-            && decimal.Truncate(number) == number
-            && number >= long.MinValue
-            && number <= long.MaxValue)
+        return TryWholeFromParts(utf8, out value);
+    }
+
+    /// <summary>
+    /// Exactly, digit by digit (a decimal would round 1e-400 to 0): the value of a JSON number when
+    /// it is whole and fits Int64.
+    /// </summary>
+    private static bool TryWholeFromParts(ReadOnlySpan<byte> utf8, out long value)
+    {
+        value = 0;
+        var negative = utf8[0] == (byte)'-';
+        var digits = new StringBuilder();
+        var integerDigits = 0;
+        var i = negative ? 1 : 0;
+        for (; i < utf8.Length && IsDigit(utf8[i]); i++, integerDigits++)
         {
-            value = (long)number;
+            digits.Append((char)utf8[i]);
+        }
+
+        if (i < utf8.Length && utf8[i] == (byte)'.')
+        {
+            for (i++; i < utf8.Length && IsDigit(utf8[i]); i++)
+            {
+                digits.Append((char)utf8[i]);
+            }
+        }
+
+        long exponent = 0;
+        if (i < utf8.Length)
+        {
+            // IsJsonNumber has checked the form: what is left is e[+-]digits.
+            var exponentText = Encoding.ASCII.GetString(utf8.Slice(i + 1).ToArray());
+            if (!long.TryParse(exponentText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out exponent) || Math.Abs(exponent) > 1000)
+            {
+                return digits.ToString().Trim('0').Length == 0;
+            }
+        }
+
+        var significant = digits.ToString().TrimStart('0');
+        var point = integerDigits + exponent - (digits.Length - significant.Length);
+        if (significant.Length == 0)
+        {
             return true;
         }
 
-        value = 0;
-        return false;
+        if (point <= 0 || point > 19 || significant.Substring((int)Math.Min(point, significant.Length)).Trim('0').Length > 0)
+        {
+            return false;
+        }
+
+        var whole = point <= significant.Length ? significant.Substring(0, (int)point) : significant + new string('0', (int)point - significant.Length);
+        if (!ulong.TryParse(whole, NumberStyles.None, CultureInfo.InvariantCulture, out var magnitude))
+        {
+            return false;
+        }
+
+        if (negative ? magnitude > (ulong)long.MaxValue + 1 : magnitude > long.MaxValue)
+        {
+            return false;
+        }
+
+        value = negative ? (long)(0 - magnitude) : (long)magnitude;
+        return true;
     }
 
     /// <summary>True for JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?</summary>
