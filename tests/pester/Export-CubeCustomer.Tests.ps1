@@ -299,6 +299,22 @@ Describe 'Parameters' {
         $err.Exception.Message | Should -Match 'matches 2 files'
     }
 
+    It 'writes a file whose name is as long as a name can be, as Export-Csv does' {
+        $long = "$temp/" + ('n' * 250) + '.csv'
+        Export-CubeCustomer 12 -LiteralPath $long
+        @(Import-Csv -LiteralPath $long -Encoding utf8).Count | Should -Be @(Get-CubeCustomer 12).Count
+    }
+
+    It 'refuses a path with a NUL in it as an argument error, before any request' {
+        { Export-CubeCustomer 12 -LiteralPath "$temp/a`0b.csv" } | Should -Throw -ErrorId 'CubeInvalidArgument,CubePS.Commands.ExportCubeCustomerCommand'
+    }
+
+    It 'writes -Encoding oem as Export-Csv does on this system' {
+        Export-CubeCustomer 12 "$temp/oem-cube.csv" -Encoding oem
+        Get-CubeCustomer 12 | Export-Csv "$temp/oem-ps.csv" -Encoding oem
+        (Get-FileHash "$temp/oem-cube.csv").Hash | Should -Be (Get-FileHash "$temp/oem-ps.csv").Hash
+    }
+
     It 'refuses a folder as the target, before any request' {
         $null = New-Item -ItemType Directory "$temp/folder.csv"
         Reset-SimulatorStats

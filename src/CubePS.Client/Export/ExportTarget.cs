@@ -27,7 +27,8 @@ internal sealed class ExportTarget : IDisposable
         _intoDevice = UnixFiles.IsSpecial(path);
         FinalPath = _intoDevice ? path : FinalTargetOf(path);
         var folder = System.IO.Path.GetDirectoryName(FinalPath) ?? ".";
-        TemporaryPath = System.IO.Path.Combine(folder, "." + System.IO.Path.GetFileName(FinalPath) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".cubeps-tmp");
+        // A short name of its own: the target's name may already be as long as a name can be.
+        TemporaryPath = System.IO.Path.Combine(folder, "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".cubeps-tmp");
     }
 
     /// <summary>The path the user gave.</summary>

@@ -210,10 +210,15 @@ public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
             {
                 path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(given, out provider, out _);
             }
-            catch (SessionStateException e)
+            catch (Exception e) when (e is SessionStateException or ArgumentException)
             {
                 throw InvalidArgument(e.Message, given);
             }
+        }
+
+        if (path.IndexOfAny(System.IO.Path.GetInvalidPathChars()) >= 0)
+        {
+            throw InvalidArgument("'" + given + "' has a character no file name can hold (such as a NUL).", given);
         }
 
         if (provider.Name != "FileSystem")

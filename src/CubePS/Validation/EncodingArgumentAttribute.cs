@@ -54,7 +54,10 @@ internal sealed class EncodingArgumentAttribute : ArgumentTransformationAttribut
         "BIGENDIANUTF32" => new UTF32Encoding(bigEndian: true, byteOrderMark: true),
         "ASCII" => Encoding.ASCII,
         "ANSI" => Encoding.GetEncoding(CultureInfo.CurrentCulture.TextInfo.ANSICodePage),
-        "OEM" => Encoding.GetEncoding(CultureInfo.CurrentCulture.TextInfo.OEMCodePage),
+        // As PowerShell's own: an OEM code page exists only on Windows; elsewhere it is UTF-8.
+        "OEM" => System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows)
+            ? Encoding.GetEncoding(CultureInfo.CurrentCulture.TextInfo.OEMCodePage)
+            : new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
         _ => null,
     };
 }
