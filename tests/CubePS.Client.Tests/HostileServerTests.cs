@@ -341,7 +341,7 @@ public class HostileServerTests
         var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
 
         Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);
-        Assert.Contains("it is still compressed", error.Message);
+        Assert.Contains("it is still compressed after what its Content-Encoding header named was undone", error.Message);
     }
 
     [Theory]

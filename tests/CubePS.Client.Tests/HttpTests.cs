@@ -225,6 +225,7 @@ public class HttpTests
         var error = await Assert.ThrowsAsync<CubeException>(() => run.RunAsync(null, 9));
 
         Assert.Equal(CubeErrorIds.RateLimited, error.ErrorId);
+        Assert.Contains("wait more than a century", error.Message);
         Assert.Empty(run.Waits);
         Assert.Single(cube.Requests);
     }

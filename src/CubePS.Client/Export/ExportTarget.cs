@@ -141,7 +141,9 @@ internal sealed class ExportTarget : IDisposable
                 exists ? CubeErrorCategory.ResourceExists : CubeErrorCategory.WriteError,
                 exists
                     ? string.Format(CultureInfo.InvariantCulture, "{0} already exists, and -NoClobber says not to replace it.", Path)
-                    : string.Format(CultureInfo.InvariantCulture, "Could not write {0}: {1} The file is as it was before the export.", Path, e.Message),
+                    : _intoDevice
+                        ? string.Format(CultureInfo.InvariantCulture, "Could not write into {0}: {1}", Path, e.Message)
+                        : string.Format(CultureInfo.InvariantCulture, "Could not write {0}: {1} The file is as it was before the export.", Path, e.Message),
                 Path,
                 e);
         }

@@ -82,8 +82,8 @@ internal sealed class RetryLoop
             CubeErrorCategory.LimitsExceeded,
             string.Format(
                 CultureInfo.InvariantCulture,
-                "Cube asked CubePS to wait {0:N0} s before trying again (Retry-After), longer than the {1:N0} s CubePS waits between retries, so it stopped instead. {2}",
-                asked.TotalSeconds,
+                "Cube asked CubePS to wait {0} before trying again (Retry-After), longer than the {1:N0} s CubePS waits between retries, so it stopped instead. {2}",
+                asked >= RetryPolicy.LongestWait ? "more than a century" : asked.TotalSeconds.ToString("N0", CultureInfo.InvariantCulture) + " s",
                 RequestSettings.MaximumRetryWait.TotalSeconds,
                 e.Message),
             e.TargetObject,

@@ -63,7 +63,7 @@ internal static class RetryPolicy
     }
 
     /// <summary>The longest wait a Retry-After is taken to ask for: a century, so a date can still be added to it.</summary>
-    private static readonly TimeSpan LongestWait = TimeSpan.FromDays(36_500);
+    internal static readonly TimeSpan LongestWait = TimeSpan.FromDays(36_500);
 
     private static bool IsSecondsBeyondRange(string value)
     {

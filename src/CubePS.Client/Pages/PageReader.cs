@@ -370,7 +370,7 @@ internal sealed class PageReader
 
         if (_headLength >= 2 && _head[0] == 0x1F && _head[1] == 0x8B)
         {
-            message.Append(" The reply begins as gzip data does: it is still compressed, so its Content-Encoding header named gzip once too few (or not at all).");
+            message.Append(" The reply begins as gzip data does: it is still compressed after what its Content-Encoding header named was undone (it names one gzip too few, or none).");
         }
         else if (_headLength >= 2 && ((_head[0] == 0xFF && _head[1] == 0xFE) || (_head[0] == 0xFE && _head[1] == 0xFF)))
         {
