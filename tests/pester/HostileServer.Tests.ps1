@@ -150,6 +150,7 @@ Describe 'Crashes and wrong ids' {
         try {
             $err = { Get-CubeCustomer -AssignmentId 12 } | Should -Throw -ErrorId 'CubeInvalidEnvironment,CubePS.Commands.GetCubeCustomerCommand' -PassThru
             $err.Exception.Message | Should -Match 'from 0 to 1048576'
+            $err.Exception.Message | Should -Not -Match 'Connect-Cube'
         }
         finally { Remove-Item env:CUBE_SPOOL_MEMORY_MB }
     }

@@ -266,12 +266,18 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
 
         if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var megabytes) || megabytes is < 0 or > MaximumSpoolMemoryMegabytes)
         {
-            throw ConnectionVariables.Invalid(string.Format(
-                CultureInfo.InvariantCulture,
-                "{0} must be a whole number of megabytes from 0 to {1}, not '{2}'.",
-                SpoolMemoryVariable,
-                MaximumSpoolMemoryMegabytes,
-                text));
+            throw new CubeException(
+                CubeErrorIds.InvalidEnvironment,
+                CubeErrorCategory.InvalidArgument,
+                string.Format(
+                    CultureInfo.InvariantCulture,
+                    "{0} must be a whole number of megabytes from 0 to {1}, not '{2}'.",
+                    SpoolMemoryVariable,
+                    MaximumSpoolMemoryMegabytes,
+                    text))
+            {
+                RecommendedAction = "Set " + SpoolMemoryVariable + " to a number of megabytes (32 is the default), or remove it.",
+            };
         }
 
         return megabytes * 1024 * 1024;
