@@ -98,11 +98,24 @@ public class RecordParsingTests
         Assert.Equal(result.Names.Length, result.Names.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         Assert.Equal("regionabcdef", result.Names[0]);
         Assert.Equal("REGIONABCDEF_4096", result.Names[keys.Length - 1]);
-        Assert.Equal("regionabcdef_3_2", result.Names[^1]);
+        // The real key regionabcdef_3 keeps its name; the renamed key that held it moves on.
+        Assert.Equal("regionabcdef_3", result.Names[^1]);
+        Assert.Equal("rEgionabcdef_4097", result.Names[2]);
         for (var i = 0; i < keys.Length; i++)
         {
             Assert.Equal((long)i, result.Rows[0][i]);
         }
+    }
+
+    [Fact]
+    public async Task A_real_key_keeps_its_name_when_a_renamed_key_took_it_first()
+    {
+        var cube = FakeCube.Serving((Route, """[{"customer_id": 1, "region": "a", "Region": "b", "region_2": "c"}]"""));
+        using var result = await new DownloadRun(cube.Connect()).RunAsync(null, 9);
+
+        Assert.Equal(new[] { "customer_id", "region", "Region_3", "region_2" }, result.Names);
+        Assert.Equal(new object?[] { 1L, "a", "b", "c" }, result.Rows[0]);
+        Assert.Equal(new[] { new KeyValuePair<string, string>("Region", "Region_3") }, result.Collection.RenamedKeys);
     }
 
     [Fact]

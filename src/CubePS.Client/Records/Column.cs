@@ -22,7 +22,7 @@ internal sealed class Column
     public byte[] Utf8Key { get; }
 
     /// <summary>The property name: the key, unless PowerShell could not use it as one (see <see cref="RecordSchema"/>).</summary>
-    public string PropertyName { get; }
+    public string PropertyName { get; internal set; }
 
     public ColumnRole Role { get; }
 

@@ -24,7 +24,7 @@ internal sealed class RecordSchema
 
     private readonly List<Column> _columns = new();
     private readonly Dictionary<string, Column> _byKey = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _propertyNames = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Column> _propertyNames = new(StringComparer.OrdinalIgnoreCase);
 
     // For each renamed key (by case), the suffix to try first: without it, many keys that differ
     // only in case would each try every suffix taken before, at a cost growing with their square.
@@ -115,12 +115,28 @@ internal sealed class RecordSchema
 
     private Column Add(string key, byte[] utf8Key)
     {
+        // A renamed key that holds this key's own name (Region became region_2, and now Cube sends
+        // a real region_2) gives it up: a real key keeps its name, the renamed one moves on. No
+        // object is made before the last record is in, so no object has seen the old name.
+        Column? displaced = null;
+        if (_propertyNames.TryGetValue(key, out var holder) && holder.IsRenamed && !IsReserved(key))
+        {
+            _propertyNames.Remove(holder.PropertyName);
+            displaced = holder;
+        }
+
         var propertyName = UniquePropertyName(key);
         var role = key == CustomerIdKey ? ColumnRole.CustomerId : key == UpdatedKey ? ColumnRole.Updated : ColumnRole.None;
         var column = new Column(_columns.Count, key, utf8Key, propertyName, role);
         _columns.Add(column);
         _byKey.Add(key, column);
-        _propertyNames.Add(propertyName);
+        _propertyNames.Add(propertyName, column);
+        if (displaced is not null)
+        {
+            displaced.PropertyName = UniquePropertyName(displaced.Key);
+            _propertyNames.Add(displaced.PropertyName, displaced);
+        }
+
         return column;
     }
 
@@ -129,10 +145,13 @@ internal sealed class RecordSchema
     /// neither: a key that cannot be a property as it is (empty, reserved, or equal to an earlier
     /// key but for case) gets the first free suffix _2, _3, ... so that no value is lost.
     /// </summary>
+    private static bool IsReserved(string key) =>
+        key.Length == 0 || Array.Exists(ReservedPropertyNames, name => name.Equals(key, StringComparison.OrdinalIgnoreCase));
+
     private string UniquePropertyName(string key)
     {
-        var isReserved = key.Length == 0 || Array.Exists(ReservedPropertyNames, name => name.Equals(key, StringComparison.OrdinalIgnoreCase));
-        if (!isReserved && !_propertyNames.Contains(key))
+        var isReserved = IsReserved(key);
+        if (!isReserved && !_propertyNames.ContainsKey(key))
         {
             return key;
         }
@@ -142,7 +161,7 @@ internal sealed class RecordSchema
         for (var suffix = Math.Max(2, first); ; suffix++)
         {
             var candidate = stem + "_" + suffix.ToString(CultureInfo.InvariantCulture);
-            if (!_propertyNames.Contains(candidate))
+            if (!_propertyNames.ContainsKey(candidate))
             {
                 _nextSuffix[stem] = suffix + 1;
                 return candidate;
