@@ -84,7 +84,9 @@ function ConvertTo-Paragraphs {
     return $paragraphs
 }
 
-$common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+# -WhatIf and -Confirm are part of a cmdlet's syntax, as in PowerShell's own help; the rest of
+# the common parameters are said once, by <CommonParameters>.
+$common = [System.Management.Automation.PSCmdlet]::CommonParameters + 'UseTransaction'
 $moduleName = [IO.Path]::GetFileNameWithoutExtension((Resolve-Path $ModulePath).Path.TrimEnd('/', '\'))
 Import-Module $ModulePath -Force
 $commands = Get-Command -Module $moduleName -CommandType Cmdlet | Sort-Object Name

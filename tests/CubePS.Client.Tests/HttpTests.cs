@@ -317,6 +317,17 @@ public class HttpTests
     }
 
     [Fact]
+    public async Task A_404_under_a_base_URI_with_a_path_points_at_the_path()
+    {
+        var cube = new FakeCube((_, _) => FakeCube.Json("""{"detail": "Not found."}""", HttpStatusCode.NotFound));
+        var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect(o => o.BaseUri = new Uri(FakeCube.BaseUri + "api/"))).RunAsync(null, 9));
+
+        Assert.Equal(CubeErrorIds.AssignmentNotFound, error.ErrorId);
+        Assert.Contains("was not found at https://acme.headshed.com/api (404", error.Message);
+        Assert.StartsWith("Check the base URI first", error.RecommendedAction);
+    }
+
+    [Fact]
     public async Task Headers_that_never_come_end_with_CubeRequestTimeout()
     {
         var cube = new FakeCube((_, _) =>

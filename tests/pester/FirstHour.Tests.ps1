@@ -136,6 +136,15 @@ Describe 'Connect-Cube -Validate' {
         [object]::ReferenceEquals((Get-CubeConnection), $previous) | Should -BeTrue
     }
 
+    It 'warns that the credentials were not checked when -Validate has no -AssignmentId' {
+        $result = Invoke-CapturedCall { Connect-Cube -BaseUri $sim.BaseUri -Token (ConvertTo-SecureString 'wrong-token' -AsPlainText -Force) -Validate }
+        $result.Errors.Count | Should -Be 0
+        $result.Warnings | Should -Match 'did not check the credentials.*-AssignmentId'
+        $checked = Invoke-CapturedCall { Connect-Cube -BaseUri $sim.BaseUri -Token (Get-SimulatorToken) -Validate -AssignmentId 12 }
+        $checked.Warnings.Count | Should -Be 0
+        Connect-CubeSimulator
+    }
+
     It 'refuses -AssignmentId without -Validate' {
         { Connect-Cube -BaseUri $sim.BaseUri -Token (Get-SimulatorToken) -AssignmentId 9 } | Should -Throw -ErrorId 'CubeInvalidArgument,CubePS.Commands.ConnectCubeCommand'
     }

@@ -4,7 +4,7 @@
 BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-CubeModulePath) -Force
-    $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+    $common = [System.Management.Automation.PSCmdlet]::CommonParameters + 'UseTransaction'
     $script:commands = @(Get-Command -Module CubePS -CommandType Cmdlet | ForEach-Object { @{ Name = $_.Name } })
     $script:parameters = @(Get-Command -Module CubePS -CommandType Cmdlet | ForEach-Object {
             $command = $_
@@ -55,6 +55,13 @@ Describe 'Cmdlet help' {
         $help.position | Should -Be $(if ($positions.Count) { "$($positions[0])" } else { 'named' })
         $wildcards = [bool]($metadata.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
         $help.globbing | Should -Be $wildcards.ToString().ToLowerInvariant()
+    }
+
+    It 'shows -WhatIf and -Confirm in the syntax of Export-CubeCustomer, which supports them' {
+        $syntax = (Get-Help Export-CubeCustomer).syntax | Out-String
+        $syntax | Should -Match '\[-WhatIf\]'
+        $syntax | Should -Match '\[-Confirm\]'
+        (Get-Help Get-CubeCustomer).syntax | Out-String | Should -Not -Match 'WhatIf'
     }
 
     It 'shows the full help of Get-CubeCustomer with its syntax, parameters and examples' {

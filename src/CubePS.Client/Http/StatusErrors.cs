@@ -47,8 +47,13 @@ internal static class StatusErrors
             error = context.Error(
                 CubeErrorIds.AssignmentNotFound,
                 CubeErrorCategory.ObjectNotFound,
-                string.Format(CultureInfo.InvariantCulture, "Assignment {0} was not found at {1} ({2}).", context.AssignmentId, host, statusText));
-            error.RecommendedAction = "Check the assignment id in the Cube GUI.";
+                string.Format(CultureInfo.InvariantCulture, "Assignment {0} was not found at {1} ({2}).", context.AssignmentId, connection.Masker.MaskUri(connection.BaseUri).TrimEnd('/'), statusText));
+
+            // A base URI with a path (…/api) finds no assignment at all: that is the likelier fault then.
+            var path = connection.BaseUri.AbsolutePath;
+            error.RecommendedAction = path.Length > 1
+                ? "Check the base URI first: Cube's API has no path before /crm, and this one has '" + path.TrimEnd('/') + "'. Then check the assignment id in the Cube GUI."
+                : "Check the assignment id in the Cube GUI.";
         }
         else if (status is >= 200 and < 300)
         {

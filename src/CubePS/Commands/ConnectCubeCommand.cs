@@ -144,6 +144,12 @@ public sealed class ConnectCubeCommand : CubeCmdlet
             }
 
             WriteVerbose("Tested " + connection + ": " + test.Message);
+            if (!AssignmentId.HasValue)
+            {
+                // Cube has no request that checks credentials without an assignment: say so, or a
+                // wrong token would pass for a checked one.
+                WriteWarning("-Validate reached " + connection.BaseUri + " but did not check the credentials: Cube checks them only for an assignment. Add -AssignmentId (one the user may read) to check them too.");
+            }
         }
 
         if (SkipCertificateCheck && connection.BaseUri.Scheme != Uri.UriSchemeHttps)

@@ -185,8 +185,8 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
 
         WriteVerbose(string.Format(
             CultureInfo.InvariantCulture,
-            "Read {0:N0} customers ({1:N0} kept) in {2:N1} s; held as {3:N1} MB in memory{4} until all are in.",
-            collection.RecordsReceived,
+            "Read {0} ({1:N0} kept) in {2:N1} s; held as {3:N1} MB in memory{4} until all are in.",
+            Counted.Of(collection.RecordsReceived, "customer"),
             collection.Count,
             reading.Elapsed.TotalSeconds,
             collection.SpoolMemoryBytes / 1048576.0,
