@@ -56,9 +56,7 @@ Show-Step 'Export through the pipeline: the objects to Export-Csv' {
 
 Show-Step 'Export straight to files: a CSV for Excel in Norway (;), a workbook, JSON Lines for a loader' {
     $norwegian = Join-Path $OutputDirectory 'customers-excel.csv'
-    [cultureinfo]::CurrentCulture = 'nb-NO'
-    Export-CubeCustomer -AssignmentId 9, 12 -Path $norwegian -UseCulture -PassThru
-    [cultureinfo]::CurrentCulture = [cultureinfo]::InvariantCulture
+    Export-CubeCustomer -AssignmentId 9, 12 -Path $norwegian -Delimiter ';' -PassThru
     Export-CubeCustomer -AssignmentId 9, 12 -Path (Join-Path $OutputDirectory 'customers.xlsx') -PassThru
     Export-CubeCustomer -AssignmentId 9 -Path (Join-Path $OutputDirectory 'customers.jsonl') -PassThru
     Get-Content $norwegian -Encoding utf8 -TotalCount 2 | ForEach-Object { $_.Substring(0, [math]::Min(100, $_.Length)) + '...' }
