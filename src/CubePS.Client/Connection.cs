@@ -114,9 +114,11 @@ public sealed class Connection : IDisposable
                 CubeErrorCategory.SecurityError,
                 string.Format(
                     CultureInfo.InvariantCulture,
-                    "{0} is plain http on a host that is not this machine, so the {1} would cross the network unencrypted. Use https, or add -AllowUnencryptedAuthentication if you accept that.",
+                    "{0} is plain http on a host that is not this machine, so the {1} would cross the network unencrypted. Use https, or {2} if you accept that.",
                     BaseUri.GetLeftPart(UriPartial.Authority),
-                    AuthenticationKind == CubeAuthenticationKind.Token ? "token" : "password"),
+                    AuthenticationKind == CubeAuthenticationKind.Token ? "token" : "password",
+                    // The CUBE_* variables have no such switch: only Connect-Cube can accept plain http.
+                    options.Source == "Connect-Cube" ? "add -AllowUnencryptedAuthentication" : "connect with Connect-Cube -AllowUnencryptedAuthentication (the CUBE_* variables cannot allow it)"),
                 BaseUri)
             {
                 RecommendedAction = "Use an https:// base URI.",
@@ -180,6 +182,9 @@ public sealed class Connection : IDisposable
     internal string? TlsLimitation { get; private set; }
 
     /// <summary>Who the connection acts as, in words fit for a message.</summary>
+    /// <summary>True when -ProxyCredential was given (the proxy refusing it is then the likely fault).</summary>
+    internal bool HasProxyCredential => _proxyCredential is not null;
+
     internal string Identity => AuthenticationKind == CubeAuthenticationKind.Token ? "the token" : "user " + UserName;
 
     public override string ToString() => string.Format(

@@ -177,6 +177,13 @@ Describe 'Connecting' {
             (Get-CubeConnection).AuthenticationKind | Should -Be 'Basic'
         }
 
+        It 'refuses plain http to another host from the variables, pointing at Connect-Cube (they have no switch to allow it)' {
+            $env:CUBE_BASE_URI = 'http://cube.example.com/'
+            $env:CUBE_TOKEN = 'abc-token'
+            $err = { Get-CubeCustomer -AssignmentId 9 } | Should -Throw -ErrorId 'CubeUnencryptedAuthentication,CubePS.Commands.GetCubeCustomerCommand' -PassThru
+            $err.Exception.Message | Should -Match 'Connect-Cube -AllowUnencryptedAuthentication'
+        }
+
         It 'turns CUBE_ACCOUNT into the account''s address' {
             $env:CUBE_ACCOUNT = 'acme'
             $env:CUBE_TOKEN = 'abc-token'

@@ -264,6 +264,79 @@ Describe 'Parameters' {
         (Get-SimulatorStats).requests | Should -Be 0
     }
 
+    It 'says what -WhatIf would do, also with -NoClobber and an existing file, and requests nothing' {
+        'keep me' | Set-Content "$temp/keep-whatif.csv"
+        Reset-SimulatorStats
+        { Export-CubeCustomer 9 "$temp/keep-whatif.csv" -NoClobber -WhatIf } | Should -Not -Throw
+        Get-Content "$temp/keep-whatif.csv" | Should -Be 'keep me'
+        (Get-SimulatorStats).requests | Should -Be 0
+    }
+
+    It 'refuses to replace a read-only file, as Export-Csv does without -Force, before any request' {
+        'protected' | Set-Content "$temp/readonly.csv"
+        (Get-Item "$temp/readonly.csv").IsReadOnly = $true
+        try {
+            Reset-SimulatorStats
+            $err = { Export-CubeCustomer 9 "$temp/readonly.csv" } | Should -Throw -ErrorId 'CubeExportFailed,CubePS.Commands.ExportCubeCustomerCommand' -PassThru
+            $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
+            $err.Exception.Message | Should -Match 'is read-only'
+            Get-Content "$temp/readonly.csv" | Should -Be 'protected'
+            (Get-SimulatorStats).requests | Should -Be 0
+        }
+        finally {
+            (Get-Item "$temp/readonly.csv").IsReadOnly = $false
+        }
+    }
+
+    It 'refuses a folder where no file can be created, naming the folder, before any request' -Skip:(-not $IsLinux) {
+        # /proc exists, but no file can be made in it, not even by root.
+        Reset-SimulatorStats
+        $err = { Export-CubeCustomer 9 '/proc/cubeps-export.csv' } | Should -Throw -ErrorId 'CubeExportFailed,CubePS.Commands.ExportCubeCustomerCommand' -PassThru
+        $err.Exception.Message | Should -Match 'Cannot create a file in the folder /proc,'
+        (Get-SimulatorStats).requests | Should -Be 0
+    }
+
+    It 'says to name -Path when a file name lands in the first position and the assignments are piped in' {
+        $err = { 9, 12 | Export-CubeCustomer "$temp/inn.csv" } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,CubePS.Commands.ExportCubeCustomerCommand' -PassThru
+        $err.Exception.Message | Should -Match ([regex]::Escape("name the path: ... | Export-CubeCustomer -Path '$temp/inn.csv'"))
+        "$temp/inn.csv" | Should -Not -Exist
+        9, 12 | Export-CubeCustomer -Path "$temp/inn.csv"
+        @(Import-Csv "$temp/inn.csv" -Encoding utf8).Count | Should -Be 14
+    }
+
+    It 'replaces the file an escaped -Path names, as Export-Csv does' {
+        'old' | Set-Content -LiteralPath "$temp/h[1].csv"
+        Export-CubeCustomer 12 -Path "$temp/h``[1``].csv"
+        @(Import-Csv -LiteralPath "$temp/h[1].csv" -Encoding utf8).Count | Should -Be 4
+        Test-Path -LiteralPath ($temp + '/h`[1`].csv') | Should -BeFalse
+    }
+
+    It 'passes on a -Confirm prompt the host cannot answer as the host raised it, as Export-Csv does, not as a CubePS bug' {
+        # A console whose input is closed: the prompt itself fails inside PowerShell's host.
+        $script = @"
+Set-Location '$temp'
+Import-Module '$(Get-CubeModulePath)'
+Connect-Cube -BaseUri '$($sim.BaseUri)' -Token (ConvertTo-SecureString '$($sim.Token)' -AsPlainText -Force)
+try { 'a' | Export-Csv confirm-ps.csv -Confirm } catch { 'PS:' + `$_.Exception.GetType().FullName }
+try { Export-CubeCustomer 12 confirm-cube.csv -Confirm } catch { 'CUBE:' + `$_.Exception.GetType().FullName + ':' + `$_.FullyQualifiedErrorId }
+"@
+        $pwsh = Get-PwshCommandLine
+        $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
+        foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-Command', $script)) { $start.ArgumentList.Add($argument) }
+        $start.RedirectStandardInput = $true
+        $start.RedirectStandardOutput = $true
+        $start.Environment['NO_COLOR'] = '1'
+        $process = [Diagnostics.Process]::Start($start)
+        $process.StandardInput.Close()
+        $output = $process.StandardOutput.ReadToEnd()
+        $process.WaitForExit()
+        $hostFailure = [regex]::Match($output, 'PS:(\S+)').Groups[1].Value
+        $hostFailure | Should -Not -BeNullOrEmpty
+        $output | Should -Match ("CUBE:" + [regex]::Escape($hostFailure) + ":")
+        $output | Should -Not -Match 'CubeUnexpectedError'
+        "$temp/confirm-cube.csv" | Should -Not -Exist
+    }
+
     It 'refuses a file name whose format it cannot tell, before any request, unless -Format says' {
         Reset-SimulatorStats
         $err = { Export-CubeCustomer 9 "$temp/customers.txt" } | Should -Throw -ErrorId 'CubeInvalidArgument,CubePS.Commands.ExportCubeCustomerCommand' -PassThru
@@ -276,7 +349,8 @@ Describe 'Parameters' {
     It 'refuses CSV options for another format, and a folder that does not exist, before any request' {
         Reset-SimulatorStats
         { Export-CubeCustomer 9 "$temp/x.xlsx" -UseCulture } | Should -Throw -ErrorId 'CubeInvalidArgument,CubePS.Commands.ExportCubeCustomerCommand'
-        { Export-CubeCustomer 9 "$temp/no-such-folder/x.csv" } | Should -Throw -ErrorId 'CubeInvalidArgument,CubePS.Commands.ExportCubeCustomerCommand'
+        $err = { Export-CubeCustomer 9 "$temp/no-such-folder/x.csv" } | Should -Throw -ErrorId 'CubeInvalidArgument,CubePS.Commands.ExportCubeCustomerCommand' -PassThru
+        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
         (Get-SimulatorStats).requests | Should -Be 0
     }
 

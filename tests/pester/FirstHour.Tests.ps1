@@ -70,6 +70,7 @@ Describe 'Test-CubeConnection' {
         @{ Case = '503 Service Unavailable'; Fault = @{ kind = 'status'; status = 503 }; ErrorId = 'CubeRequestFailed'; Status = 503 }
         @{ Case = 'a login page with 200 OK'; Fault = @{ kind = 'html' }; ErrorId = 'CubeInvalidResponse'; Status = 200 }
         @{ Case = '206 Partial Content'; Fault = @{ kind = 'status'; status = 206 }; ErrorId = 'CubeInvalidResponse'; Status = 206 }
+        @{ Case = 'a 404 page that is not Cube''s JSON (a wrong base path)'; Fault = @{ kind = 'status'; status = 404 }; ErrorId = 'CubeAssignmentNotFound'; Status = 404 }
     ) {
         $id = New-SimulatorAssignment @{ kind = 'synthetic'; records = 3; faults = @($Fault) }
         $connection = Connect-Cube -BaseUri $sim.BaseUri -Token (Get-SimulatorToken) -MaximumRetryCount 0 -PassThru
@@ -132,7 +133,9 @@ Describe 'Connect-Cube -Validate' {
             Should -Throw -ErrorId 'CubeAuthenticationFailed,CubePS.Commands.ConnectCubeCommand' -PassThru
         $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
         [object]::ReferenceEquals((Get-CubeConnection), $previous) | Should -BeTrue
-        { Connect-Cube -Account 'cube-typo-does-not-exist' -Token (Get-SimulatorToken) -Validate } | Should -Throw -ErrorId 'CubeConnectionFailed,CubePS.Commands.ConnectCubeCommand'
+        $err = { Connect-Cube -Account 'cube-typo-does-not-exist' -Token (Get-SimulatorToken) -Validate } | Should -Throw -ErrorId 'CubeConnectionFailed,CubePS.Commands.ConnectCubeCommand' -PassThru
+        # The host the test could not reach, not an assignment 0 that nobody asked for.
+        $err.TargetObject | Should -Be 'https://cube-typo-does-not-exist.headshed.com/'
         [object]::ReferenceEquals((Get-CubeConnection), $previous) | Should -BeTrue
     }
 
@@ -167,6 +170,43 @@ Describe 'Messages that say what to do' {
         $failed[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
         $failed.TargetObject | Should -Be @(1, 2)
         $failed[0].Exception.Message | Should -Match 'Assignment 9 has no customer with customer_id 1'
+    }
+
+    It 'writes CubeCustomerNotFound once for an id that none of the call''s assignments holds, and none for an id one of them holds' {
+        $inTwelve = @(Get-CubeCustomer -AssignmentId 12)[0].customer_id
+        $found = @(Get-CubeCustomer -AssignmentId 9, 12 -CustomerId $inTwelve, 1 -ErrorVariable failed -ErrorAction SilentlyContinue)
+        $found.customer_id | Should -Be $inTwelve
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -Be 'CubeCustomerNotFound,CubePS.Commands.GetCubeCustomerCommand'
+        $failed[0].TargetObject | Should -Be 1
+        $failed[0].Exception.Message | Should -Match 'None of assignments 9, 12 has a customer with customer_id 1\.'
+    }
+
+    It 'looks for a piped customer_id in its own row''s assignment only' {
+        $inTwelve = @(Get-CubeCustomer -AssignmentId 12)[0].customer_id
+        $rows = @([pscustomobject]@{ assignment_id = 12; customer_id = $inTwelve }, [pscustomobject]@{ assignment_id = 9; customer_id = $inTwelve })
+        $found = @($rows | Get-CubeCustomer -ErrorVariable failed -ErrorAction SilentlyContinue)
+        $found.customer_id | Should -Be $inTwelve
+        $failed.Count | Should -Be 1
+        $failed[0].Exception.Message | Should -Match "Assignment 9 has no customer with customer_id $inTwelve"
+    }
+
+    It 'refuses an empty customer id when it binds, from the command line or a blank CSV cell' {
+        { Get-CubeCustomer -AssignmentId 9 -CustomerId '' } | Should -Throw -ErrorId 'ParameterArgumentValidationError,CubePS.Commands.GetCubeCustomerCommand'
+        { Get-CubeCustomer -AssignmentId 9 -CustomerId ' ' } | Should -Throw -ErrorId 'ParameterArgumentValidationError,CubePS.Commands.GetCubeCustomerCommand'
+        $rows = "assignment_id,customer_id`n9,2488539`n12," | ConvertFrom-Csv
+        $found = @($rows | Get-CubeCustomer -ErrorVariable failed -ErrorAction SilentlyContinue)
+        $found.customer_id | Should -Be 2488539
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -Be 'ParameterArgumentValidationError,CubePS.Commands.GetCubeCustomerCommand'
+        $failed[0].Exception.Message | Should -Match 'customer id is empty'
+    }
+
+    It 'says what -AssignmentId takes when it gets text that is not a number' {
+        $err = { Get-CubeCustomer -AssignmentId 'nine' } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,CubePS.Commands.GetCubeCustomerCommand' -PassThru
+        $err.Exception.Message | Should -Match "'nine' is not an assignment id"
+        @(Get-CubeCustomer -AssignmentId '12').Count | Should -Be 4
+        @(Get-CubeCustomer -AssignmentId '0xC').Count | Should -Be 4
     }
 
     It 'states the total in Verbose, with or without -IncludeTotalCount' {

@@ -241,4 +241,13 @@ Describe 'Paging parameters' {
         $out = @(Get-CubeCustomer -AssignmentId 20 -First 2 -UpdatedSince '2020-01-01' -IncludeTotalCount)
         $out[0].ToString() | Should -Match 'Unknown'
     }
+
+    It '-IncludeTotalCount says the total is unknown when -First leaves an assignment of the call unasked' {
+        # 20's count alone (1,234) is not the total of 20 and 12.
+        $out = @(Get-CubeCustomer -AssignmentId 20, 12 -First 2 -IncludeTotalCount -Verbose 4>&1)
+        $total = $out | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] } | Select-Object -First 1
+        $total.ToString() | Should -Match 'Unknown'
+        ($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n" | Should -Not -Match 'In all'
+        [uint64]@(Get-CubeCustomer -AssignmentId 20, 12 -IncludeTotalCount)[0] | Should -Be 1238
+    }
 }

@@ -364,11 +364,24 @@ Describe 'Reliability' {
             $run.Output | Should -Be 4
         }
 
-        It 'reports the proxy''s refusal without the credential' {
-            $connection = Connect-Cube -BaseUri $target -Token (Get-SimulatorToken) -AllowUnencryptedAuthentication -Proxy $sim.BaseUri -PassThru
-            $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId 12 -Connection $connection }
-            $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeRequestFailed,CubePS.Commands.GetCubeCustomerCommand'
-            $call.Errors[0].Exception.StatusCode | Should -Be 407
+        It 'stops with CubeProxyAuthenticationFailed when the proxy wants credentials (<Case>), naming the proxy, not Cube' -ForEach @(
+            @{ Case = 'none given'; Credential = $null; Says = 'wants credentials of its own\.' }
+            @{ Case = 'wrong ones'; Credential = [pscredential]::new('proxyuser', (ConvertTo-SecureString 'not-the-proxy-pw' -AsPlainText -Force)); Says = 'refused the ones given' }
+        ) {
+            $parameters = @{ BaseUri = $target; Token = (Get-SimulatorToken); AllowUnencryptedAuthentication = $true; Proxy = $sim.BaseUri; PassThru = $true }
+            if ($Credential) { $parameters.ProxyCredential = $Credential }
+            $connection = Connect-Cube @parameters
+            # Every assignment would be refused the same way: the call stops at the first.
+            $err = { Get-CubeCustomer -AssignmentId 12, 9 -Connection $connection } | Should -Throw -ErrorId 'CubeProxyAuthenticationFailed,CubePS.Commands.GetCubeCustomerCommand' -PassThru
+            $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
+            $err.Exception.StatusCode | Should -Be 407
+            $err.Exception.Message | Should -Match ([regex]::Escape('The proxy ' + $sim.BaseUri.TrimEnd('/')))
+            $err.Exception.Message | Should -Match $Says
+            $err.ErrorDetails.RecommendedAction | Should -Match '-ProxyCredential'
+            ($err | Out-String) | Should -Not -Match 'not-the-proxy-pw'
+            $test = Test-CubeConnection -AssignmentId 12 -Connection $connection
+            $test.ErrorId | Should -Be 'CubeProxyAuthenticationFailed'
+            $test.Authenticated | Should -BeNullOrEmpty
         }
     }
 

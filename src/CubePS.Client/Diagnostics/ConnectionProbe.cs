@@ -197,12 +197,13 @@ internal sealed class ConnectionProbe
         {
             result.Reachable = true;
             result.StatusCode = status;
-            // 401 refuses the credentials; 403 and 404 judge the assignment, so the credentials
-            // were accepted; any other status (a 5xx, 429) says nothing about them.
+            // 401 refuses the credentials; Cube's own 403 and 404 (JSON, {"detail": ...}) judge the
+            // assignment, so the credentials were accepted. A 404 page from something else (a
+            // wrong base path) and any other status (a 5xx, 429) say nothing about them.
             result.Authenticated = status switch
             {
                 401 => false,
-                403 or 404 => true,
+                403 or 404 when e.ResponseText?.TrimStart().StartsWith("{", StringComparison.Ordinal) == true => true,
                 _ => null,
             };
             throw;

@@ -15,6 +15,7 @@ internal static class CubeErrorIds
     public const string CustomerNotFound = "CubeCustomerNotFound";
     public const string RateLimited = "CubeRateLimited";
     public const string AuthenticationFailed = "CubeAuthenticationFailed";
+    public const string ProxyAuthenticationFailed = "CubeProxyAuthenticationFailed";
     public const string RequestFailed = "CubeRequestFailed";
     public const string RequestTimeout = "CubeRequestTimeout";
     public const string ConnectionFailed = "CubeConnectionFailed";

@@ -26,9 +26,7 @@ internal sealed class ExportTarget : IDisposable
         _noClobber = noClobber;
         _intoDevice = UnixFiles.IsSpecial(path);
         FinalPath = _intoDevice ? path : FinalTargetOf(path);
-        var folder = System.IO.Path.GetDirectoryName(FinalPath) ?? ".";
-        // A short name of its own: the target's name may already be as long as a name can be.
-        TemporaryPath = System.IO.Path.Combine(folder, "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".cubeps-tmp");
+        TemporaryPath = TemporaryPathBeside(FinalPath);
     }
 
     /// <summary>The path the user gave.</summary>
@@ -85,6 +83,53 @@ internal sealed class ExportTarget : IDisposable
         stream.Dispose();
         return result;
     });
+
+    /// <summary>
+    /// Checks, before any record is requested, that the export can end in <paramref name="path"/>:
+    /// a read-only file is not replaced (Export-Csv does not replace one without -Force, and a
+    /// read-only flag is how an older export is protected), and the folder must let a file be
+    /// created in it. A device or a pipe is written into, so neither applies.
+    /// </summary>
+    public static void CheckReplaceable(string path)
+    {
+        if (UnixFiles.IsSpecial(path))
+        {
+            return;
+        }
+
+        var finalPath = FinalTargetOf(path);
+        if (new FileInfo(finalPath) is { Exists: true, IsReadOnly: true })
+        {
+            throw new CubeException(
+                CubeErrorIds.ExportFailed,
+                CubeErrorCategory.PermissionDenied,
+                string.Format(CultureInfo.InvariantCulture, "{0} is read-only, so it is not replaced; nothing was requested.", path),
+                path)
+            {
+                RecommendedAction = "Make the file writable (Set-ItemProperty -Name IsReadOnly -Value $false, or chmod u+w), or export to another path.",
+            };
+        }
+
+        var folder = System.IO.Path.GetDirectoryName(finalPath) ?? ".";
+        try
+        {
+            using (new FileStream(TemporaryPathBeside(finalPath), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CubeException(
+                CubeErrorIds.ExportFailed,
+                e is UnauthorizedAccessException ? CubeErrorCategory.PermissionDenied : CubeErrorCategory.WriteError,
+                string.Format(CultureInfo.InvariantCulture, "Cannot create a file in the folder {0}, where the export is written before it replaces {1}: {2} Nothing was requested.", folder, path, e.Message),
+                path,
+                e)
+            {
+                RecommendedAction = "Export to a folder you can write to.",
+            };
+        }
+    }
 
     /// <summary>Puts the written file in the target's place (atomically where the file system can).</summary>
     public void Commit()
@@ -173,6 +218,10 @@ internal sealed class ExportTarget : IDisposable
             return path;
         }
     }
+
+    /// <summary>A short name of its own beside the target: the target's name may already be as long as a name can be.</summary>
+    private static string TemporaryPathBeside(string finalPath) =>
+        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(finalPath) ?? ".", "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".cubeps-tmp");
 
     private static readonly MethodInfo? ResolveLinkTarget =
         typeof(FileSystemInfo).GetMethod("ResolveLinkTarget", new[] { typeof(bool) });

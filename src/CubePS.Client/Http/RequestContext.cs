@@ -54,7 +54,10 @@ internal sealed class RequestContext
     /// whose messages carry one is replaced by a masked account of it.
     /// </summary>
     public CubeException Error(string errorId, CubeErrorCategory category, string message, Exception? inner = null) =>
-        new(errorId, category, Masker.MaskText(message), AssignmentId, MaskedInner(inner)) { RequestUri = DisplayUri };
+        new(errorId, category, Masker.MaskText(message), Target, MaskedInner(inner)) { RequestUri = DisplayUri };
+
+    /// <summary>What an error is about: the assignment, or for a request to the host itself, the host (not a false assignment 0).</summary>
+    private object Target => _purpose is null ? AssignmentId : Masker.MaskUri(new Uri(Uri.GetLeftPart(UriPartial.Authority)));
 
     private Exception? MaskedInner(Exception? inner)
     {

@@ -33,6 +33,22 @@ internal static class StatusErrors
                 string.Format(CultureInfo.InvariantCulture, "Cube at {0} rejected {1} ({2}).", host, connection.Identity, statusText));
             error.RecommendedAction = "Check the token, or the user name and password, and run Connect-Cube again.";
         }
+        else if (status == 407)
+        {
+            // The proxy between, not Cube, wants credentials: no request of this connection gets through.
+            var proxy = connection.Proxy is { } given ? "The proxy " + given.Scheme + "://" + given.Authority : "The system's proxy";
+            error = context.Error(
+                CubeErrorIds.ProxyAuthenticationFailed,
+                CubeErrorCategory.AuthenticationError,
+                string.Format(
+                    CultureInfo.InvariantCulture,
+                    "{0} refused to pass the request to Cube at {1} ({2}): it wants credentials of its own{3}.",
+                    proxy,
+                    host,
+                    statusText,
+                    connection.HasProxyCredential ? ", and refused the ones given" : string.Empty));
+            error.RecommendedAction = "Give the proxy's user name and password with Connect-Cube -Proxy <uri> -ProxyCredential (Get-Credential), or ask who runs the proxy.";
+        }
         else if (status == 403)
         {
             // This assignment only: the same credentials may read the others.

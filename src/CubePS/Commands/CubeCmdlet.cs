@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 using System.Management.Automation;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using CubePS.Logging;
@@ -83,6 +84,22 @@ public abstract class CubeCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// ShouldProcess, with a failure of the host itself (a -Confirm prompt that cannot read its
+    /// answer) passed on as the host raised it, as Export-Csv does, not reported as a CubePS bug.
+    /// </summary>
+    private protected bool ShouldProcessAsHost(string target, string action)
+    {
+        try
+        {
+            return ShouldProcess(target, action);
+        }
+        catch (Exception e) when (e is not RuntimeException)
+        {
+            throw new HostFailure(e);
+        }
+    }
+
     /// <summary>Writes a non-terminating error: this item failed, the pipeline goes on.</summary>
     private protected void WriteCubeError(CubeException exception) => WriteError(ErrorRecords.From(exception));
 
@@ -142,6 +159,10 @@ public abstract class CubeCmdlet : PSCmdlet, IDisposable
         {
             ThrowTerminatingError(ErrorRecords.From(e));
         }
+        catch (HostFailure e)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerException!).Throw();
+        }
         catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
@@ -149,6 +170,15 @@ public abstract class CubeCmdlet : PSCmdlet, IDisposable
         catch (Exception e) when (e is not RuntimeException and not OperationCanceledException)
         {
             ThrowTerminatingError(ErrorRecords.Unexpected(e, MyInvocation.MyCommand.Name));
+        }
+    }
+
+    /// <summary>Carries the host's own exception past the guard, which would otherwise call it a bug.</summary>
+    private sealed class HostFailure : Exception
+    {
+        public HostFailure(Exception inner)
+            : base(inner.Message, inner)
+        {
         }
     }
 

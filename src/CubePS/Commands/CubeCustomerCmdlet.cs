@@ -38,9 +38,14 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
     private readonly Dictionary<int, WantedCustomerIds?> _customersWanted = new();
     private CustomerCollection? _collection;
 
+    // -CustomerId given on the command line asks every assignment of the call for those ids; ids
+    // piped in by property name belong to their own row's assignment.
+    private bool _customerIdsForEveryAssignment;
+
     /// <summary>The assignment(s) to read, as shown in the Cube GUI.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("assignment_id")]
+    [AssignmentIdArgument]
     [ValidateRange(1, int.MaxValue)]
     [ArgumentCompleter(typeof(AssignmentIdCompleter))]
     public int[] AssignmentId { get; set; } = Array.Empty<int>();
@@ -53,7 +58,7 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
     /// </summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("customer_id")]
-    [AllowEmptyString]
+    [ValidateCustomerId]
     public string[]? CustomerId { get; set; }
 
     /// <summary>Only customers whose 'updated' value is on or after this.</summary>
@@ -92,6 +97,9 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
 
         base.Dispose(disposing);
     }
+
+    private protected override void BeginCubeProcessing() =>
+        _customerIdsForEveryAssignment = MyInvocation.BoundParameters.ContainsKey(nameof(CustomerId));
 
     private protected override void ProcessCubeRecord()
     {
@@ -139,12 +147,15 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
         allRead = true;
         assignmentsRead = 0;
         CubeException? rateLimited = null;
+        var idsMissing = new CustomerIdsMissing();
         var reading = System.Diagnostics.Stopwatch.StartNew();
         foreach (var assignmentId in _assignmentOrder)
         {
             if (collection.IsFull)
             {
+                // -First is met: the assignments left are not asked, so their size, and the call's total, is not known.
                 allRead = false;
+                collection.AddServerTotal(null);
                 break;
             }
 
@@ -152,6 +163,7 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
             {
                 // Cube asked to be left alone: the other assignments are not requested at all.
                 allRead = false;
+                collection.AddServerTotal(null);
                 WriteCubeError(NotRequested(assignmentId, rateLimited));
                 continue;
             }
@@ -167,9 +179,17 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
                     AssignmentHistory.Record(assignmentId, customers);
                 }
 
-                foreach (var customerId in result.MissingCustomerIds)
+                if (_customerIdsForEveryAssignment)
                 {
-                    WriteCubeError(CustomerNotFound(assignmentId, customerId));
+                    // Reported once the call is read: an id is missing only when no assignment has it.
+                    idsMissing.Add(assignmentId, wanted, result.MissingCustomerIds);
+                }
+                else
+                {
+                    foreach (var customerId in result.MissingCustomerIds)
+                    {
+                        WriteCubeError(CustomerNotFound(new[] { assignmentId }, customerId));
+                    }
                 }
             }
             catch (CubeException e) when (!EndsTheCall(e))
@@ -181,6 +201,11 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
                     rateLimited = e;
                 }
             }
+        }
+
+        foreach (var customerId in idsMissing.InNoAssignment())
+        {
+            WriteCubeError(CustomerNotFound(idsMissing.AssignmentsAsked, customerId));
         }
 
         WriteVerbose(string.Format(
@@ -195,9 +220,9 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
         return collection;
     }
 
-    /// <summary>Refused credentials or certificate, or no room to hold the records: every further assignment would fail the same way.</summary>
+    /// <summary>Refused credentials (Cube's or the proxy's) or certificate, or no room to hold the records: every further assignment would fail the same way.</summary>
     private static bool EndsTheCall(CubeException e) =>
-        e.ErrorId is CubeErrorIds.AuthenticationFailed or CubeErrorIds.CertificateRejected or CubeErrorIds.TemporaryStorageFailed;
+        e.ErrorId is CubeErrorIds.AuthenticationFailed or CubeErrorIds.ProxyAuthenticationFailed or CubeErrorIds.CertificateRejected or CubeErrorIds.TemporaryStorageFailed;
 
     private static CubeException NotRequested(int assignmentId, CubeException rateLimited) =>
         new(
@@ -214,14 +239,18 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
             RecommendedAction = rateLimited.RecommendedAction,
         };
 
-    private static CubeException CustomerNotFound(int assignmentId, string customerId) =>
+    private static CubeException CustomerNotFound(IReadOnlyList<int> assignmentIds, string customerId) =>
         new(
             CubeErrorIds.CustomerNotFound,
             CubeErrorCategory.ObjectNotFound,
-            string.Format(CultureInfo.InvariantCulture, "Assignment {0} has no customer with customer_id {1}.", assignmentId, customerId),
+            assignmentIds.Count == 1
+                ? string.Format(CultureInfo.InvariantCulture, "Assignment {0} has no customer with customer_id {1}.", assignmentIds[0], customerId)
+                : string.Format(CultureInfo.InvariantCulture, "None of assignments {0} has a customer with customer_id {1}.", string.Join(", ", assignmentIds), customerId),
             customerId)
         {
-            RecommendedAction = "Check the customer id, and that the customer belongs to this assignment.",
+            RecommendedAction = assignmentIds.Count == 1
+                ? "Check the customer id, and that the customer belongs to this assignment."
+                : "Check the customer id, and that the customer belongs to one of these assignments.",
         };
 
     /// <summary>The warnings about the data itself; keys come from the server, so secrets are masked.</summary>

@@ -81,6 +81,8 @@ public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
 
     private protected override void BeginCubeProcessing()
     {
+        base.BeginCubeProcessing();
+
         // Every check that needs no request comes first: a wrong path or format costs no download.
         var given = UsesLiteralPath ? LiteralPath : Path;
         _fullPath = ResolveTarget(given);
@@ -102,21 +104,24 @@ public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
         var folder = System.IO.Path.GetDirectoryName(_fullPath);
         if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder))
         {
-            throw InvalidArgument("The folder of '" + _fullPath + "' does not exist; create it first.", given);
-        }
-
-        if (NoClobber && File.Exists(_fullPath))
-        {
-            throw new CubeException(CubeErrorIds.FileExists, CubeErrorCategory.ResourceExists, _fullPath + " already exists, and -NoClobber says not to replace it.", _fullPath);
+            throw new CubeException(CubeErrorIds.InvalidArgument, CubeErrorCategory.ObjectNotFound, "The folder of '" + _fullPath + "' does not exist; create it first.", given);
         }
     }
 
     private protected override void EndCubeProcessing()
     {
-        if (!ShouldProcess(_fullPath, "Export the customers of assignment " + string.Join(", ", AssignmentIdsAsked()) + " as " + _format))
+        if (!ShouldProcessAsHost(_fullPath, "Export the customers of assignment " + string.Join(", ", AssignmentIdsAsked()) + " as " + _format))
         {
             return;
         }
+
+        // After -WhatIf has said what would be written, and still before any request.
+        if (NoClobber && File.Exists(_fullPath))
+        {
+            throw new CubeException(CubeErrorIds.FileExists, CubeErrorCategory.ResourceExists, _fullPath + " already exists, and -NoClobber says not to replace it.", _fullPath);
+        }
+
+        ExportTarget.CheckReplaceable(_fullPath);
 
         var started = System.Diagnostics.Stopwatch.StartNew();
         var collection = DownloadAll(0, First ?? ulong.MaxValue, out _, out var assignmentsRead);
@@ -208,7 +213,9 @@ public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
         {
             try
             {
-                path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(given, out provider, out _);
+                // A -Path with escaped wildcard characters ('h`[1`].csv') names the file without the escapes, as Export-Csv takes it.
+                var unescaped = UsesLiteralPath ? given : WildcardPattern.Unescape(given);
+                path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(unescaped, out provider, out _);
             }
             catch (Exception e) when (e is SessionStateException or ArgumentException)
             {
