@@ -314,6 +314,24 @@ public class HostileServerTests
     }
 
     [Fact]
+    public async Task A_proxy_that_refuses_the_https_tunnel_is_CubeProxyAuthenticationFailed_at_once()
+    {
+        // What SocketsHttpHandler raises when the proxy answers CONNECT with 407.
+        var handler = new ThrowingHandler(() => new HttpRequestException("The proxy tunnel request to proxy 'http://proxy.example:3128/' failed with status code '407'.", null, HttpStatusCode.ProxyAuthenticationRequired));
+        var connection = Connection.Create(new ConnectionOptions { Account = "acme", Token = FakeCube.Secure(FakeCube.Token), Proxy = new Uri("http://proxy.example:3128/") }, () => handler);
+        var run = new DownloadRun(connection);
+        var error = await Assert.ThrowsAsync<CubeException>(() => run.RunAsync(null, 9));
+
+        Assert.Equal(CubeErrorIds.ProxyAuthenticationFailed, error.ErrorId);
+        Assert.Equal(CubeErrorCategory.AuthenticationError, error.Category);
+        Assert.Equal(407, error.StatusCode);
+        Assert.Contains("The proxy http://proxy.example:3128 refused to pass the request to Cube at https://acme.headshed.com", error.Message);
+        Assert.Contains("-ProxyCredential", error.RecommendedAction);
+        Assert.Equal(1, handler.Calls);
+        Assert.Empty(run.Waits);
+    }
+
+    [Fact]
     public async Task A_reply_that_claims_compression_but_is_not_is_CubeInvalidResponse()
     {
         // What HttpClientHandler does with Content-Encoding: gzip over plain bytes: the read throws InvalidDataException.

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
 using System.Threading;
@@ -148,6 +149,11 @@ internal sealed class RequestSender
                     _connection.TlsLimitation is { } limitation ? " " + limitation : string.Empty),
                 e);
         }
+        catch (HttpRequestException e) when (StatusOf(e) == 407)
+        {
+            // An https tunnel (CONNECT) the proxy refused: .NET raises it as an exception, not a reply.
+            throw StatusErrors.ProxyRefused(context, _connection, "407 Proxy Authentication Required, for the tunnel");
+        }
         catch (HttpRequestException e) when (FindHostNotFound(e) is not null)
         {
             // A name that does not resolve (a typo in -Account) will not resolve on a retry either.
@@ -212,6 +218,12 @@ internal sealed class RequestSender
     }
 
     /// <summary>The DNS failure in <paramref name="e"/>'s chain that says the name does not exist (not a passing lookup failure).</summary>
+    /// <summary>The status an HttpRequestException carries (.NET 5 and later; netstandard2.0 cannot name the property).</summary>
+    private static int? StatusOf(HttpRequestException e) =>
+        HttpRequestExceptionStatus?.GetValue(e) is HttpStatusCode status ? (int)status : null;
+
+    private static readonly System.Reflection.PropertyInfo? HttpRequestExceptionStatus = typeof(HttpRequestException).GetProperty("StatusCode");
+
     private static SocketException? FindHostNotFound(Exception e)
     {
         for (Exception? current = e; current is not null; current = current.InnerException)

@@ -35,19 +35,7 @@ internal static class StatusErrors
         }
         else if (status == 407)
         {
-            // The proxy between, not Cube, wants credentials: no request of this connection gets through.
-            var proxy = connection.Proxy is { } given ? "The proxy " + given.Scheme + "://" + given.Authority : "The system's proxy";
-            error = context.Error(
-                CubeErrorIds.ProxyAuthenticationFailed,
-                CubeErrorCategory.AuthenticationError,
-                string.Format(
-                    CultureInfo.InvariantCulture,
-                    "{0} refused to pass the request to Cube at {1} ({2}): it wants credentials of its own{3}.",
-                    proxy,
-                    host,
-                    statusText,
-                    connection.HasProxyCredential ? ", and refused the ones given" : string.Empty));
-            error.RecommendedAction = "Give the proxy's user name and password with Connect-Cube -Proxy <uri> -ProxyCredential (Get-Credential), or ask who runs the proxy.";
+            error = ProxyRefused(context, connection, statusText);
         }
         else if (status == 403)
         {
@@ -98,6 +86,28 @@ internal static class StatusErrors
 
         error.StatusCode = status;
         error.ResponseText = reply;
+        return error;
+    }
+
+    /// <summary>
+    /// The proxy between, not Cube, wants credentials (a 407 reply, or a refused https tunnel): no
+    /// request of this connection gets through, so it ends the call.
+    /// </summary>
+    public static CubeException ProxyRefused(RequestContext context, Connection connection, string statusText)
+    {
+        var proxy = connection.Proxy is { } given ? "The proxy " + given.Scheme + "://" + given.Authority : "The system's proxy";
+        var error = context.Error(
+            CubeErrorIds.ProxyAuthenticationFailed,
+            CubeErrorCategory.AuthenticationError,
+            string.Format(
+                CultureInfo.InvariantCulture,
+                "{0} refused to pass the request to Cube at {1} ({2}): it wants credentials of its own{3}.",
+                proxy,
+                connection.BaseUri.GetLeftPart(UriPartial.Authority),
+                statusText,
+                connection.HasProxyCredential ? ", and refused the ones given" : string.Empty));
+        error.RecommendedAction = "Give the proxy's user name and password with Connect-Cube -Proxy <uri> -ProxyCredential (Get-Credential), or ask who runs the proxy.";
+        error.StatusCode = 407;
         return error;
     }
 
