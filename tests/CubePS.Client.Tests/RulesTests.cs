@@ -113,6 +113,26 @@ public class SecretMaskerTests
         Assert.Equal("{\"error\": \"bad password ***\"}", ReplyText.Summarize(reply, reply.Length, masker, cutShort: false));
     }
 
+    [Theory]
+    [InlineData("error: Xy9/Qz+K\nt=Wm&<p-7f3a")]
+    [InlineData("error: Xy9/Qz+K\r\n  t=Wm&<p-7f3a")]
+    [InlineData("error: X y 9 / Q z + K t = W m & < p - 7 f 3 a")]
+    public void A_secret_that_a_reply_wraps_in_the_middle_is_masked_whole(string text)
+    {
+        var masker = new SecretMasker(new[] { "Xy9/Qz+Kt=Wm&<p-7f3a" });
+        var reply = Encoding.UTF8.GetBytes(text);
+
+        Assert.Equal("error: ***", ReplyText.Summarize(reply, reply.Length, masker, cutShort: false));
+    }
+
+    [Fact]
+    public void A_password_with_spaces_wrapped_at_its_space_is_still_masked()
+    {
+        var masker = new SecretMasker(new[] { "correct horse battery" });
+
+        Assert.Equal("bad ***.", masker.MaskText("bad correct\nhorse \t battery."));
+    }
+
     [Fact]
     public void A_reply_cut_off_inside_a_secret_shows_none_of_it()
     {

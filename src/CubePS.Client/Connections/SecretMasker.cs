@@ -91,7 +91,8 @@ internal sealed class SecretMasker
     /// A pattern that finds <paramref name="secret"/> however a URL, a JSON text or a web page spells
     /// it: each character as itself, percent-encoded once or twice (its UTF-8 bytes, hex digits in either case),
     /// as a JSON \u escape or backslash escape, as an HTML character reference, and a space also as
-    /// '+'. Linear to match: no nested repetition.
+    /// '+'; and white space between two characters, where a reply wraps its lines in the middle of
+    /// the secret (shown as one line, such a secret would be readable). Linear to match: no nested repetition.
     /// </summary>
     private static Regex Spellings(string secret)
     {
@@ -101,6 +102,11 @@ internal sealed class SecretMasker
         {
             var length = char.IsHighSurrogate(secret[i]) && i + 1 < secret.Length ? 2 : 1;
             var character = secret.Substring(i, length);
+            if (i > 0 && character != " " && secret[i - 1] != ' ')
+            {
+                pattern.Append(@"\s*");
+            }
+
             pattern.Append("(?:").Append(Regex.Escape(character));
             var percent = new StringBuilder();
             var twicePercent = new StringBuilder();
