@@ -216,6 +216,33 @@ Describe 'Nothing half written' {
         @(Get-ChildItem $temp -Force -Filter '*.cubeps-tmp').Count | Should -Be 0
     }
 
+    It 'leaves the target as it was after SIGTERM mid-write (timeout, systemd, a stopped CI job), and no temporary file' -Skip:$IsWindows {
+        $large = New-SimulatorAssignment @{ kind = 'synthetic'; records = 200000; pageSize = 5000 }
+        $folder = Join-Path $temp 'sigterm'
+        $null = New-Item -ItemType Directory $folder
+        'the old export' | Set-Content "$folder/nightly.xlsx"
+        $script = "Import-Module '$(Get-CubeModulePath)'; Connect-Cube -BaseUri '$($sim.BaseUri)' -Token (ConvertTo-SecureString '$($sim.Token)' -AsPlainText -Force); Export-CubeCustomer $large '$folder/nightly.xlsx'"
+        $pwsh = Get-PwshCommandLine
+        $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
+        foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)) { $start.ArgumentList.Add($argument) }
+        $process = [Diagnostics.Process]::Start($start)
+        try {
+            # The temporary file exists only while the workbook is written, after the download.
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while (-not (Get-ChildItem $folder -Force -Filter '*.cubeps-tmp') -and -not $process.HasExited -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+            @(Get-ChildItem $folder -Force -Filter '*.cubeps-tmp').Count | Should -Be 1
+            Start-Sleep -Milliseconds 300
+            & kill -TERM $process.Id
+            $process.WaitForExit(30000) | Should -BeTrue
+        }
+        finally {
+            if (-not $process.HasExited) { $process.Kill() }
+        }
+        Get-Content "$folder/nightly.xlsx" | Should -Be 'the old export'
+        @(Get-ChildItem $folder -Force -Filter '*.cubeps-tmp').Count | Should -Be 0
+        Remove-SimulatorAssignment $large
+    }
+
     It 'writes the assignments that could be read, and the error of the one that could not' {
         Export-CubeCustomer 404404, 12 "$temp/nightly.csv" -ErrorVariable failed -ErrorAction SilentlyContinue
         $failed.Count | Should -Be 1

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO;
 using System.Reflection;
@@ -16,6 +17,16 @@ namespace CubePS.Export;
 /// </summary>
 internal sealed class ExportTarget : IDisposable
 {
+    /// <summary>
+    /// The temporary files being written in this process. A process ended by SIGTERM or SIGHUP
+    /// (timeout, systemd, a container or CI job stopped, a closed SSH session) runs no finally
+    /// block: these are removed then, so no partial export full of customer data is left beside the
+    /// target. (SIGKILL leaves nothing to run; the next export does not reuse the name.)
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, bool> TemporaryFilesOpen = new(StringComparer.Ordinal);
+
+    static ExportTarget() => TerminationSignals.Register(RemoveTemporaryFilesLeft);
+
     private readonly bool _noClobber;
     private readonly bool _intoDevice;
     private bool _committed;
@@ -49,6 +60,11 @@ internal sealed class ExportTarget : IDisposable
     /// </summary>
     public T Write<T>(Func<Stream, T> write) => Guard(() =>
     {
+        if (!_intoDevice)
+        {
+            TemporaryFilesOpen[TemporaryPath] = true;
+        }
+
         var stream = _intoDevice
             ? new FileStream(FinalPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16)
             : new FileStream(TemporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
@@ -154,20 +170,35 @@ internal sealed class ExportTarget : IDisposable
             return true;
         });
         _committed = true;
+        TemporaryFilesOpen.TryRemove(TemporaryPath, out _);
     }
 
     public void Dispose()
     {
         if (!_committed && !_intoDevice)
         {
-            try
-            {
-                File.Delete(TemporaryPath);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Nothing more can be done; the error that stopped the export is the one to report.
-            }
+            DeleteQuietly(TemporaryPath);
+            TemporaryFilesOpen.TryRemove(TemporaryPath, out _);
+        }
+    }
+
+    private static void RemoveTemporaryFilesLeft()
+    {
+        foreach (var path in TemporaryFilesOpen.Keys)
+        {
+            DeleteQuietly(path);
+        }
+    }
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Nothing more can be done; the error that stopped the export is the one to report.
         }
     }
 

@@ -1,0 +1,57 @@
+using System;
+using System.Collections.Generic;
+using System.Reflection;
+
+namespace CubePS.Export;
+
+/// <summary>
+/// Runs an action when the process is told to end by a signal: SIGTERM (timeout, systemd, a stopped
+/// container or CI job) and SIGHUP (a closed terminal or SSH session). pwsh ends on those without
+/// running finally blocks or ProcessExit handlers, so this is the only moment to clean up. The
+/// signal's own effect is kept: the process still ends after the action. Uses
+/// PosixSignalRegistration (.NET 6 and later), found by reflection because CubePS builds for
+/// netstandard2.0; on .NET Framework, where it does not exist, ProcessExit is what remains.
+/// </summary>
+internal static class TerminationSignals
+{
+    // Registrations unregister themselves when collected: they are kept for the process's life.
+    private static readonly List<IDisposable> Registrations = new();
+    private static Action? _onTerminate;
+
+    public static void Register(Action onTerminate)
+    {
+        _onTerminate = onTerminate;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => onTerminate();
+        var registration = Type.GetType("System.Runtime.InteropServices.PosixSignalRegistration, System.Runtime.InteropServices", throwOnError: false);
+        var signalType = Type.GetType("System.Runtime.InteropServices.PosixSignal, System.Runtime.InteropServices", throwOnError: false);
+        var contextType = Type.GetType("System.Runtime.InteropServices.PosixSignalContext, System.Runtime.InteropServices", throwOnError: false);
+        var create = registration?.GetMethod("Create", BindingFlags.Public | BindingFlags.Static);
+        if (create is null || signalType is null || contextType is null)
+        {
+            return;
+        }
+
+        // Action<PosixSignalContext> bound to a method that takes object: the context is not needed.
+        var handlerType = typeof(Action<>).MakeGenericType(contextType);
+        var handler = Delegate.CreateDelegate(handlerType, typeof(TerminationSignals).GetMethod(nameof(OnSignal), BindingFlags.NonPublic | BindingFlags.Static)!);
+        foreach (var name in new[] { "SIGTERM", "SIGHUP" })
+        {
+            try
+            {
+                if (create.Invoke(null, new[] { Enum.Parse(signalType, name), handler }) is IDisposable registered)
+                {
+                    lock (Registrations)
+                    {
+                        Registrations.Add(registered);
+                    }
+                }
+            }
+            catch (TargetInvocationException e) when (e.InnerException is PlatformNotSupportedException or NotSupportedException)
+            {
+                // A platform without this signal: ProcessExit stays.
+            }
+        }
+    }
+
+    private static void OnSignal(object context) => _onTerminate?.Invoke();
+}
