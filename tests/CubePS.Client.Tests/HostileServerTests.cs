@@ -359,7 +359,36 @@ public class HostileServerTests
         var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
 
         Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);
-        Assert.Contains("it is still compressed after what its Content-Encoding header named was undone", error.Message);
+        Assert.Contains("it is still compressed after decoding. CubePS undoes one gzip or deflate", error.Message);
+    }
+
+    [Fact]
+    public async Task A_reply_in_a_declared_latin1_charset_says_which_charset_it_declared()
+    {
+        var latin1 = Encoding.Latin1.GetBytes("""[{"customer_id": 1, "city": "BODØ"}]""");
+        var cube = new FakeCube((_, _) => FakeCube.Body(new MemoryStream(latin1), "application/json; charset=iso-8859-1"));
+        var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
+
+        Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);
+        Assert.Contains("not valid UTF-8", error.Message);
+        Assert.Contains("declares charset=iso-8859-1", error.Message);
+    }
+
+    [Theory]
+    [InlineData(HttpRequestError.InvalidResponse, "Received an invalid status line: 'GARBAGE'.")]
+    [InlineData(HttpRequestError.ConfigurationLimitExceeded, "The HTTP response headers length exceeded the set limit of 65536 bytes.")]
+    public async Task A_reply_that_is_not_readable_HTTP_is_CubeInvalidResponse_at_once(HttpRequestError kind, string message)
+    {
+        var handler = new ThrowingHandler(() => new HttpRequestException(kind, message));
+        var connection = Connection.Create(new ConnectionOptions { Account = "acme", Token = FakeCube.Secure(FakeCube.Token) }, () => handler);
+        var run = new DownloadRun(connection);
+        var error = await Assert.ThrowsAsync<CubeException>(() => run.RunAsync(null, 9));
+
+        Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);
+        Assert.Contains("https://acme.headshed.com answered assignment 9, page 1", error.Message);
+        Assert.Contains(message, error.Message);
+        Assert.Equal(1, handler.Calls);
+        Assert.Empty(run.Waits);
     }
 
     [Theory]

@@ -26,7 +26,8 @@ internal sealed class CubeReply : IDisposable
 
     public int StatusCode => (int)_response.StatusCode;
 
-    public string? ContentType => _response.Content.Headers.ContentType?.MediaType;
+    /// <summary>The whole Content-Type header, parameters such as charset included.</summary>
+    public string? ContentType => _response.Content.Headers.ContentType?.ToString();
 
     public void Dispose()
     {

@@ -154,6 +154,14 @@ internal sealed class RequestSender
             // An https tunnel (CONNECT) the proxy refused: .NET raises it as an exception, not a reply.
             throw StatusErrors.ProxyRefused(context, _connection, "407 Proxy Authentication Required, for the tunnel");
         }
+        catch (HttpRequestException e) when (ErrorKindOf(e) is "InvalidResponse" or "ConfigurationLimitExceeded")
+        {
+            // Cube was reached and answered, but not in HTTP that can be read (a garbage status
+            // line, headers past the limit): the same server will answer the same way again.
+            throw context.InvalidResponse(
+                string.Format(CultureInfo.InvariantCulture, "{0} answered {1}, but its reply is not HTTP that can be read: {2}", uri.GetLeftPart(UriPartial.Authority), context.Describe(), InnermostMessage(e)),
+                e);
+        }
         catch (HttpRequestException e) when (FindHostNotFound(e) is not null)
         {
             // A name that does not resolve (a typo in -Account) will not resolve on a retry either.
@@ -223,6 +231,11 @@ internal sealed class RequestSender
         HttpRequestExceptionStatus?.GetValue(e) is HttpStatusCode status ? (int)status : null;
 
     private static readonly System.Reflection.PropertyInfo? HttpRequestExceptionStatus = typeof(HttpRequestException).GetProperty("StatusCode");
+
+    /// <summary>The kind of failure (HttpRequestError, .NET 8 and later) by name; null where the runtime does not say.</summary>
+    private static string? ErrorKindOf(HttpRequestException e) => HttpRequestExceptionKind?.GetValue(e)?.ToString();
+
+    private static readonly System.Reflection.PropertyInfo? HttpRequestExceptionKind = typeof(HttpRequestException).GetProperty("HttpRequestError");
 
     private static SocketException? FindHostNotFound(Exception e)
     {

@@ -368,9 +368,14 @@ internal sealed class PageReader
                 : ", not JSON.");
         }
 
+        if (contentType is not null && DeclaredCharset(contentType) is { } charset && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            message.Append(" The reply's content type declares charset=").Append(charset).Append("; CubePS reads Cube's replies as UTF-8, as Cube sends them, so a server that sends another charset is not Cube's API as documented.");
+        }
+
         if (_headLength >= 2 && _head[0] == 0x1F && _head[1] == 0x8B)
         {
-            message.Append(" The reply begins as gzip data does: it is still compressed after what its Content-Encoding header named was undone (it names one gzip too few, or none).");
+            message.Append(" The reply begins as gzip data does: it is still compressed after decoding. CubePS undoes one gzip or deflate, as a Content-Encoding header names it; a reply compressed twice, or compressed without saying so, cannot be read.");
         }
         else if (_headLength >= 2 && ((_head[0] == 0xFF && _head[1] == 0xFE) || (_head[0] == 0xFE && _head[1] == 0xFF)))
         {
@@ -384,6 +389,21 @@ internal sealed class PageReader
         }
 
         return error;
+    }
+
+    /// <summary>The charset a Content-Type names, if any (quotes removed).</summary>
+    private static string? DeclaredCharset(string contentType)
+    {
+        foreach (var part in contentType.Split(';'))
+        {
+            var pair = part.Trim();
+            if (pair.StartsWith("charset=", StringComparison.OrdinalIgnoreCase))
+            {
+                return pair.Substring("charset=".Length).Trim().Trim('"');
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
