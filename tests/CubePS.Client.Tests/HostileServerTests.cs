@@ -332,6 +332,20 @@ public class HostileServerTests
     }
 
     [Fact]
+    public async Task A_proxy_that_refuses_the_https_tunnel_by_policy_fails_at_once_naming_the_proxy()
+    {
+        var handler = new ThrowingHandler(() => new HttpRequestException("The proxy tunnel request to proxy 'http://proxy.example:3128/' failed with status code '403'.", null, HttpStatusCode.Forbidden));
+        var connection = Connection.Create(new ConnectionOptions { Account = "acme", Token = FakeCube.Secure(FakeCube.Token), Proxy = new Uri("http://proxy.example:3128/") }, () => handler);
+        var run = new DownloadRun(connection);
+        var error = await Assert.ThrowsAsync<CubeException>(() => run.RunAsync(null, 9));
+
+        Assert.Equal(CubeErrorIds.ConnectionFailed, error.ErrorId);
+        Assert.Contains("The proxy http://proxy.example:3128 refused the https tunnel to Cube at https://acme.headshed.com (403)", error.Message);
+        Assert.Equal(1, handler.Calls);
+        Assert.Empty(run.Waits);
+    }
+
+    [Fact]
     public async Task A_reply_that_claims_compression_but_is_not_is_CubeInvalidResponse()
     {
         // What HttpClientHandler does with Content-Encoding: gzip over plain bytes: the read throws InvalidDataException.

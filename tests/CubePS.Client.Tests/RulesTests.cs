@@ -117,6 +117,12 @@ public class SecretMaskerTests
     [InlineData("error: Xy9/Qz+K\nt=Wm&<p-7f3a")]
     [InlineData("error: Xy9/Qz+K\r\n  t=Wm&<p-7f3a")]
     [InlineData("error: X y 9 / Q z + K t = W m & < p - 7 f 3 a")]
+    [InlineData("error: Xy9/Qz+K\\nt=Wm&<p-7f3a")]
+    [InlineData("error: Xy9/Qz+K\\u000at=Wm&<p-7f3a")]
+    [InlineData("error: Xy9/Qz+K<br>t=Wm&<p-7f3a")]
+    [InlineData("error: Xy9/Qz+K<BR />\nt=Wm&<p-7f3a")]
+    [InlineData("error: Xy9/Qz+K&#10;t=Wm&<p-7f3a")]
+    [InlineData("error: Xy9/Qz+K-\nt=Wm&<p-7f3a")]
     public void A_secret_that_a_reply_wraps_in_the_middle_is_masked_whole(string text)
     {
         var masker = new SecretMasker(new[] { "Xy9/Qz+Kt=Wm&<p-7f3a" });

@@ -364,6 +364,21 @@ Describe 'Reliability' {
             $run.Output | Should -Be 4
         }
 
+        It 'tests the way through the proxy, without an assignment too: <Case>' -ForEach @(
+            @{ Case = 'the proxy lets the request through'; Proxy = 'sim'; Credential = $true; Succeeded = $true; ErrorId = $null }
+            @{ Case = 'the proxy wants credentials'; Proxy = 'sim'; Credential = $false; Succeeded = $false; ErrorId = 'CubeProxyAuthenticationFailed' }
+            @{ Case = 'nothing listens where the proxy should be'; Proxy = 'http://127.0.0.1:9/'; Credential = $false; Succeeded = $false; ErrorId = 'CubeConnectionFailed' }
+        ) {
+            $parameters = @{ BaseUri = $target; Token = (Get-SimulatorToken); AllowUnencryptedAuthentication = $true; Proxy = $(if ($Proxy -eq 'sim') { $sim.BaseUri } else { $Proxy }); PassThru = $true; MaximumRetryCount = 0 }
+            if ($Credential) { $parameters.ProxyCredential = $proxyCredential }
+            $connection = Connect-Cube @parameters
+            $test = Test-CubeConnection -Connection $connection
+            $test.Succeeded | Should -Be $Succeeded
+            $test.Reachable | Should -Be $Succeeded
+            $test.ErrorId | Should -Be $ErrorId
+            Test-CubeConnection -Connection $connection -Quiet | Should -Be $Succeeded
+        }
+
         It 'stops with CubeProxyAuthenticationFailed when the proxy wants credentials (<Case>), naming the proxy, not Cube' -ForEach @(
             @{ Case = 'none given'; Credential = $null; Says = 'wants credentials of its own\.' }
             @{ Case = 'wrong ones'; Credential = [pscredential]::new('proxyuser', (ConvertTo-SecureString 'not-the-proxy-pw' -AsPlainText -Force)); Says = 'refused the ones given' }

@@ -16,6 +16,13 @@ internal sealed class SecretMasker
 {
     internal const string Mask = "***";
 
+    /// <summary>
+    /// What a reply may put inside a secret where it wraps a line: white space, a line break as a
+    /// JSON or HTML page writes it (\n, \u000a, &lt;br&gt;, &amp;#10;), and a hyphen before one.
+    /// Each alternative starts differently and none repeats inside, so matching stays linear.
+    /// </summary>
+    private const string LineBreaks = @"(?:\s|\\[nrt]|\\u000[9aAdD]|<[bB][rR]\s*/?>|&#(?:9|10|13);|&#[xX]0*[9aAdD];|-(?=\s|\\[nrt]|\\u000|<[bB][rR]|&#))*";
+
     private static readonly string[] SecretParameterWords = { "token", "key", "secret", "password", "passwd", "pwd", "signature", "sig", "auth", "session" };
 
     /// <summary>One pattern per secret, longest secret first, so a secret that contains another is masked whole.</summary>
@@ -104,7 +111,7 @@ internal sealed class SecretMasker
             var character = secret.Substring(i, length);
             if (i > 0 && character != " " && secret[i - 1] != ' ')
             {
-                pattern.Append(@"\s*");
+                pattern.Append(LineBreaks);
             }
 
             pattern.Append("(?:").Append(Regex.Escape(character));

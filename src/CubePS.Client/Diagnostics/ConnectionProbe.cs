@@ -47,8 +47,12 @@ internal sealed class ConnectionProbe
         {
             if (UsesProxy(uri))
             {
-                // A proxy stands between: the host may not even resolve here; the request shows the way through.
+                // A proxy stands between: the host may not even resolve here; a request shows the way through.
                 _log.Verbose("A proxy stands between this machine and " + uri.Host + ": testing through it.");
+                if (assignmentId is null)
+                {
+                    await ProbeThroughProxyAsync(uri, result, cancellationToken).ConfigureAwait(false);
+                }
             }
             else
             {
@@ -82,6 +86,28 @@ internal sealed class ConnectionProbe
 
         var system = WebRequest.DefaultWebProxy;
         return system is not null && !system.IsBypassed(uri) && system.GetProxy(uri) is { } proxy && proxy != uri;
+    }
+
+    /// <summary>
+    /// Through a proxy, only a request shows that Cube's host can be reached: one GET of the base
+    /// URI. Any answer from the host counts (Cube has no page there); the proxy's own refusals (407,
+    /// a refused tunnel) and a gateway's failure (502, 503, 504) do not.
+    /// </summary>
+    private async Task ProbeThroughProxyAsync(Uri uri, ProbeResult result, CancellationToken cancellationToken)
+    {
+        var context = RequestContext.ForHost(uri, _connection.Masker);
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            using var reply = await new RequestSender(_connection, _settings, _log).GetAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CubeException e) when (e.StatusCode is { } status and not (407 or 502 or 503 or 504) || e.ErrorId == CubeErrorIds.UnsafeRedirect)
+        {
+            // The host answered, with a status or a redirect about a URI that is not one of Cube's pages.
+        }
+
+        result.Reachable = true;
+        result.Latency = watch.Elapsed;
     }
 
     /// <summary>DNS, TCP and (for https) the TLS handshake, each with the request timeout.</summary>

@@ -154,6 +154,18 @@ internal sealed class RequestSender
             // An https tunnel (CONNECT) the proxy refused: .NET raises it as an exception, not a reply.
             throw StatusErrors.ProxyRefused(context, _connection, "407 Proxy Authentication Required, for the tunnel");
         }
+        catch (HttpRequestException e) when (StatusOf(e) is { } tunnelStatus)
+        {
+            // Any other status on an exception is the proxy's answer to the tunnel (CONNECT): a
+            // policy refusal (403) stays one; only a gateway that is failing may answer later.
+            var proxy = _connection.Proxy is { } given ? "The proxy " + given.Scheme + "://" + given.Authority : "The system's proxy";
+            var error = context.ConnectionLost(
+                string.Format(CultureInfo.InvariantCulture, "{0} refused the https tunnel to Cube at {1} ({2}).", proxy, uri.GetLeftPart(UriPartial.Authority), tunnelStatus),
+                e);
+            error.IsTransient = tunnelStatus is 502 or 503 or 504;
+            error.RecommendedAction = "Ask who runs the proxy to allow " + uri.GetLeftPart(UriPartial.Authority) + ", or connect without it.";
+            throw error;
+        }
         catch (HttpRequestException e) when (ErrorKindOf(e) is "InvalidResponse" or "ConfigurationLimitExceeded")
         {
             // Cube was reached and answered, but not in HTTP that can be read (a garbage status
