@@ -302,47 +302,45 @@ public class HostileServerTests
     [Fact]
     public async Task A_host_name_that_does_not_resolve_fails_at_once_naming_it()
     {
-        var handler = new ThrowingHandler(() => new HttpRequestException("Name or service not known (acmee.headshed.com:443)", new SocketException((int)SocketError.HostNotFound)));
-        var connection = Connection.Create(new ConnectionOptions { Account = "acmee", Token = FakeCube.Secure(FakeCube.Token) }, () => handler);
-        var run = new DownloadRun(connection);
-        var error = await Assert.ThrowsAsync<CubeException>(() => run.RunAsync(null, 9));
+        var error = await FailsOnceWithoutRetry(() => new HttpRequestException("Name or service not known (acmee.headshed.com:443)", new SocketException((int)SocketError.HostNotFound)), account: "acmee");
 
         Assert.Equal(CubeErrorIds.ConnectionFailed, error.ErrorId);
         Assert.Contains("acmee.headshed.com could not be found", error.Message);
+    }
+
+    /// <summary>Sends assignment 9's first request into <paramref name="failure"/> and checks that it was neither retried nor waited for.</summary>
+    private static async Task<CubeException> FailsOnceWithoutRetry(Func<Exception> failure, string account = "acme", Uri? proxy = null)
+    {
+        var handler = new ThrowingHandler(failure);
+        var connection = Connection.Create(new ConnectionOptions { Account = account, Token = FakeCube.Secure(FakeCube.Token), Proxy = proxy }, () => handler);
+        var run = new DownloadRun(connection);
+        var error = await Assert.ThrowsAsync<CubeException>(() => run.RunAsync(null, 9));
+
         Assert.Equal(1, handler.Calls);
         Assert.Empty(run.Waits);
+        return error;
     }
 
     [Fact]
     public async Task A_proxy_that_refuses_the_https_tunnel_is_CubeProxyAuthenticationFailed_at_once()
     {
         // What SocketsHttpHandler raises when the proxy answers CONNECT with 407.
-        var handler = new ThrowingHandler(() => new HttpRequestException("The proxy tunnel request to proxy 'http://proxy.example:3128/' failed with status code '407'.", null, HttpStatusCode.ProxyAuthenticationRequired));
-        var connection = Connection.Create(new ConnectionOptions { Account = "acme", Token = FakeCube.Secure(FakeCube.Token), Proxy = new Uri("http://proxy.example:3128/") }, () => handler);
-        var run = new DownloadRun(connection);
-        var error = await Assert.ThrowsAsync<CubeException>(() => run.RunAsync(null, 9));
+        var error = await FailsOnceWithoutRetry(() => new HttpRequestException("The proxy tunnel request to proxy 'http://proxy.example:3128/' failed with status code '407'.", null, HttpStatusCode.ProxyAuthenticationRequired), proxy: new Uri("http://proxy.example:3128/"));
 
         Assert.Equal(CubeErrorIds.ProxyAuthenticationFailed, error.ErrorId);
         Assert.Equal(CubeErrorCategory.AuthenticationError, error.Category);
         Assert.Equal(407, error.StatusCode);
         Assert.Contains("The proxy http://proxy.example:3128 refused to pass the request to Cube at https://acme.headshed.com", error.Message);
         Assert.Contains("-ProxyCredential", error.RecommendedAction);
-        Assert.Equal(1, handler.Calls);
-        Assert.Empty(run.Waits);
     }
 
     [Fact]
     public async Task A_proxy_that_refuses_the_https_tunnel_by_policy_fails_at_once_naming_the_proxy()
     {
-        var handler = new ThrowingHandler(() => new HttpRequestException("The proxy tunnel request to proxy 'http://proxy.example:3128/' failed with status code '403'.", null, HttpStatusCode.Forbidden));
-        var connection = Connection.Create(new ConnectionOptions { Account = "acme", Token = FakeCube.Secure(FakeCube.Token), Proxy = new Uri("http://proxy.example:3128/") }, () => handler);
-        var run = new DownloadRun(connection);
-        var error = await Assert.ThrowsAsync<CubeException>(() => run.RunAsync(null, 9));
+        var error = await FailsOnceWithoutRetry(() => new HttpRequestException("The proxy tunnel request to proxy 'http://proxy.example:3128/' failed with status code '403'.", null, HttpStatusCode.Forbidden), proxy: new Uri("http://proxy.example:3128/"));
 
         Assert.Equal(CubeErrorIds.ConnectionFailed, error.ErrorId);
         Assert.Contains("The proxy http://proxy.example:3128 refused the https tunnel to Cube at https://acme.headshed.com (403)", error.Message);
-        Assert.Equal(1, handler.Calls);
-        Assert.Empty(run.Waits);
     }
 
     [Fact]
@@ -393,16 +391,11 @@ public class HostileServerTests
     [InlineData(HttpRequestError.ConfigurationLimitExceeded, "The HTTP response headers length exceeded the set limit of 65536 bytes.")]
     public async Task A_reply_that_is_not_readable_HTTP_is_CubeInvalidResponse_at_once(HttpRequestError kind, string message)
     {
-        var handler = new ThrowingHandler(() => new HttpRequestException(kind, message));
-        var connection = Connection.Create(new ConnectionOptions { Account = "acme", Token = FakeCube.Secure(FakeCube.Token) }, () => handler);
-        var run = new DownloadRun(connection);
-        var error = await Assert.ThrowsAsync<CubeException>(() => run.RunAsync(null, 9));
+        var error = await FailsOnceWithoutRetry(() => new HttpRequestException(kind, message));
 
         Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);
         Assert.Contains("https://acme.headshed.com answered assignment 9, page 1", error.Message);
         Assert.Contains(message, error.Message);
-        Assert.Equal(1, handler.Calls);
-        Assert.Empty(run.Waits);
     }
 
     [Theory]
