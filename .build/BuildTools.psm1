@@ -28,6 +28,31 @@ function New-IsolatedHome {
     return $environment
 }
 
+function Start-PwshProcess {
+    <#
+    .SYNOPSIS
+        Starts pwsh with $ArgumentList (after -NoProfile, and -NonInteractive unless -Interactive)
+        in a fresh process and returns the Process, for a caller that acts on it while it runs.
+    #>
+    param(
+        [Parameter(Mandatory)][string[]] $ArgumentList,
+        [System.Collections.IDictionary] $Environment = @{},
+        [switch] $Interactive,
+        [switch] $RedirectInput,
+        [switch] $RedirectOutput
+    )
+    $pwsh = Get-PwshCommandLine
+    $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
+    $options = if ($Interactive) { @('-NoProfile') } else { @('-NoProfile', '-NonInteractive') }
+    foreach ($argument in @($pwsh | Select-Object -Skip 1) + $options + $ArgumentList) { $start.ArgumentList.Add($argument) }
+    foreach ($name in $Environment.Keys) { $start.Environment[$name] = $Environment[$name] }
+    $start.UseShellExecute = $false
+    $start.RedirectStandardInput = [bool]$RedirectInput
+    $start.RedirectStandardOutput = [bool]$RedirectOutput
+    $start.RedirectStandardError = [bool]$RedirectOutput
+    return [Diagnostics.Process]::Start($start)
+}
+
 function Invoke-PwshProcess {
     <#
     .SYNOPSIS
@@ -41,14 +66,7 @@ function Invoke-PwshProcess {
         [System.Collections.IDictionary] $Environment = @{},
         [switch] $CaptureOutput
     )
-    $pwsh = Get-PwshCommandLine
-    $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
-    foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive') + $ArgumentList) { $start.ArgumentList.Add($argument) }
-    foreach ($name in $Environment.Keys) { $start.Environment[$name] = $Environment[$name] }
-    $start.UseShellExecute = $false
-    $start.RedirectStandardOutput = [bool]$CaptureOutput
-    $start.RedirectStandardError = [bool]$CaptureOutput
-    $process = [Diagnostics.Process]::Start($start)
+    $process = Start-PwshProcess -ArgumentList $ArgumentList -Environment $Environment -RedirectOutput:$CaptureOutput
     try {
         if (-not $CaptureOutput) {
             $process.WaitForExit()
@@ -72,4 +90,4 @@ function Get-NuGetPackagesPath {
     return Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages'
 }
 
-Export-ModuleMember -Function Get-PwshCommandLine, New-IsolatedHome, Invoke-PwshProcess, Get-NuGetPackagesPath
+Export-ModuleMember -Function Get-PwshCommandLine, New-IsolatedHome, Start-PwshProcess, Invoke-PwshProcess, Get-NuGetPackagesPath

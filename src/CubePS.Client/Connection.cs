@@ -181,10 +181,13 @@ public sealed class Connection : IDisposable
     /// <summary>Why this connection could not ask for the TLS versions it needs, when it could not; said in TLS errors.</summary>
     internal string? TlsLimitation { get; private set; }
 
-    /// <summary>Who the connection acts as, in words fit for a message.</summary>
     /// <summary>True when -ProxyCredential was given (the proxy refusing it is then the likely fault).</summary>
     internal bool HasProxyCredential => _proxyCredential is not null;
 
+    /// <summary>The proxy requests go through, in words fit for the start of a message (no user info).</summary>
+    internal string ProxyDescription => Proxy is { } given ? "The proxy " + given.Scheme + "://" + given.Authority : "The system's proxy";
+
+    /// <summary>Who the connection acts as, in words fit for a message.</summary>
     internal string Identity => AuthenticationKind == CubeAuthenticationKind.Token ? "the token" : "user " + UserName;
 
     public override string ToString() => string.Format(

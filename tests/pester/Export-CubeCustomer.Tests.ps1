@@ -222,10 +222,7 @@ Describe 'Nothing half written' {
         $null = New-Item -ItemType Directory $folder
         'the old export' | Set-Content "$folder/nightly.xlsx"
         $script = "Import-Module '$(Get-CubeModulePath)'; Connect-Cube -BaseUri '$($sim.BaseUri)' -Token (ConvertTo-SecureString '$($sim.Token)' -AsPlainText -Force); Export-CubeCustomer $large '$folder/nightly.xlsx'"
-        $pwsh = Get-PwshCommandLine
-        $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
-        foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)) { $start.ArgumentList.Add($argument) }
-        $process = [Diagnostics.Process]::Start($start)
+        $process = Start-PwshProcess -ArgumentList '-Command', $script
         try {
             # The temporary file exists only while the workbook is written, after the download.
             $deadline = [DateTime]::UtcNow.AddSeconds(60)
@@ -347,13 +344,7 @@ Connect-Cube -BaseUri '$($sim.BaseUri)' -Token (ConvertTo-SecureString '$($sim.T
 try { 'a' | Export-Csv confirm-ps.csv -Confirm } catch { 'PS:' + `$_.Exception.GetType().FullName }
 try { Export-CubeCustomer 12 confirm-cube.csv -Confirm } catch { 'CUBE:' + `$_.Exception.GetType().FullName + ':' + `$_.FullyQualifiedErrorId }
 "@
-        $pwsh = Get-PwshCommandLine
-        $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
-        foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-Command', $script)) { $start.ArgumentList.Add($argument) }
-        $start.RedirectStandardInput = $true
-        $start.RedirectStandardOutput = $true
-        $start.Environment['NO_COLOR'] = '1'
-        $process = [Diagnostics.Process]::Start($start)
+        $process = Start-PwshProcess -ArgumentList '-Command', $script -Environment @{ NO_COLOR = '1' } -Interactive -RedirectInput -RedirectOutput
         $process.StandardInput.Close()
         $output = $process.StandardOutput.ReadToEnd()
         $process.WaitForExit()

@@ -241,12 +241,7 @@ Describe 'Messages that say what to do' {
 
 Describe 'build.ps1 -Task Simulator' {
     It 'starts the simulator, prints how to connect, and stops it cleanly on Ctrl+C' {
-        $pwsh = Get-PwshCommandLine
-        $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
-        foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $PSScriptRoot '../../build.ps1'), '-Task', 'Simulator', '-NoBuild')) { $start.ArgumentList.Add($argument) }
-        $start.RedirectStandardOutput = $true
-        $start.UseShellExecute = $false
-        $process = [Diagnostics.Process]::Start($start)
+        $process = Start-PwshProcess -ArgumentList '-File', (Join-Path $PSScriptRoot '../../build.ps1'), '-Task', 'Simulator', '-NoBuild' -RedirectOutput
         try {
             $lines = [System.Collections.Generic.List[string]]::new()
             $deadline = [DateTime]::UtcNow.AddSeconds(60)

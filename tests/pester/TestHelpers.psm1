@@ -4,7 +4,7 @@
 $script:Root = Resolve-Path (Join-Path $PSScriptRoot '../..')
 $script:Simulator = $null
 Import-Module (Join-Path $PSScriptRoot '../CubeSimulator/CubeSimulator.psm1') -Force
-# Get-PwshCommandLine, New-IsolatedHome and Invoke-PwshProcess, shared with build.ps1.
+# Get-PwshCommandLine, New-IsolatedHome, Start-PwshProcess and Invoke-PwshProcess, shared with build.ps1.
 Import-Module (Join-Path $PSScriptRoot '../../.build/BuildTools.psm1') -Force -Global
 
 function Get-SimulatorPath { Join-Path $script:Root 'out/simulator/CubeSimulator.dll' }

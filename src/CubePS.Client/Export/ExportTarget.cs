@@ -37,7 +37,8 @@ internal sealed class ExportTarget : IDisposable
         _noClobber = noClobber;
         _intoDevice = UnixFiles.IsSpecial(path);
         FinalPath = _intoDevice ? path : FinalTargetOf(path);
-        TemporaryPath = TemporaryPathBeside(FinalPath);
+        // A short name of its own: the target's name may already be as long as a name can be.
+        TemporaryPath = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(FinalPath) ?? ".", "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".cubeps-tmp");
     }
 
     /// <summary>The path the user gave.</summary>
@@ -101,35 +102,33 @@ internal sealed class ExportTarget : IDisposable
     });
 
     /// <summary>
-    /// Checks, before any record is requested, that the export can end in <paramref name="path"/>:
-    /// a read-only file is not replaced (Export-Csv does not replace one without -Force, and a
-    /// read-only flag is how an older export is protected), and the folder must let a file be
-    /// created in it. A device or a pipe is written into, so neither applies.
+    /// Checks, before any record is requested, that the export can end in the target: a read-only
+    /// file is not replaced (Export-Csv does not replace one without -Force, and a read-only flag
+    /// is how an older export is protected), and the folder must let the temporary file be created
+    /// in it. A device or a pipe is written into, so neither applies.
     /// </summary>
-    public static void CheckReplaceable(string path)
+    public void EnsureReplaceable()
     {
-        if (UnixFiles.IsSpecial(path))
+        if (_intoDevice)
         {
             return;
         }
 
-        var finalPath = FinalTargetOf(path);
-        if (new FileInfo(finalPath) is { Exists: true, IsReadOnly: true })
+        if (new FileInfo(FinalPath) is { Exists: true, IsReadOnly: true })
         {
             throw new CubeException(
                 CubeErrorIds.ExportFailed,
                 CubeErrorCategory.PermissionDenied,
-                string.Format(CultureInfo.InvariantCulture, "{0} is read-only, so it is not replaced; nothing was requested.", path),
-                path)
+                string.Format(CultureInfo.InvariantCulture, "{0} is read-only, so it is not replaced; nothing was requested.", Path),
+                Path)
             {
                 RecommendedAction = "Make the file writable (Set-ItemProperty -Name IsReadOnly -Value $false, or chmod u+w), or export to another path.",
             };
         }
 
-        var folder = System.IO.Path.GetDirectoryName(finalPath) ?? ".";
         try
         {
-            using (new FileStream(TemporaryPathBeside(finalPath), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            using (new FileStream(TemporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
             {
             }
         }
@@ -138,8 +137,8 @@ internal sealed class ExportTarget : IDisposable
             throw new CubeException(
                 CubeErrorIds.ExportFailed,
                 e is UnauthorizedAccessException ? CubeErrorCategory.PermissionDenied : CubeErrorCategory.WriteError,
-                string.Format(CultureInfo.InvariantCulture, "Cannot create a file in the folder {0}, where the export is written before it replaces {1}: {2} Nothing was requested.", folder, path, e.Message),
-                path,
+                string.Format(CultureInfo.InvariantCulture, "Cannot create a file in the folder {0}, where the export is written before it replaces {1}: {2} Nothing was requested.", System.IO.Path.GetDirectoryName(TemporaryPath), Path, e.Message),
+                Path,
                 e)
             {
                 RecommendedAction = "Export to a folder you can write to.",
@@ -249,10 +248,6 @@ internal sealed class ExportTarget : IDisposable
             return path;
         }
     }
-
-    /// <summary>A short name of its own beside the target: the target's name may already be as long as a name can be.</summary>
-    private static string TemporaryPathBeside(string finalPath) =>
-        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(finalPath) ?? ".", "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".cubeps-tmp");
 
     private static readonly MethodInfo? ResolveLinkTarget =
         typeof(FileSystemInfo).GetMethod("ResolveLinkTarget", new[] { typeof(bool) });

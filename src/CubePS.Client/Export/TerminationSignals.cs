@@ -18,6 +18,7 @@ internal static class TerminationSignals
     private static readonly List<IDisposable> Registrations = new();
     private static Action? _onTerminate;
 
+    /// <summary>Called once, from ExportTarget's static constructor (which the runtime runs once).</summary>
     public static void Register(Action onTerminate)
     {
         _onTerminate = onTerminate;
@@ -40,10 +41,7 @@ internal static class TerminationSignals
             {
                 if (create.Invoke(null, new[] { Enum.Parse(signalType, name), handler }) is IDisposable registered)
                 {
-                    lock (Registrations)
-                    {
-                        Registrations.Add(registered);
-                    }
+                    Registrations.Add(registered);
                 }
             }
             catch (TargetInvocationException e) when (e.InnerException is PlatformNotSupportedException or NotSupportedException)

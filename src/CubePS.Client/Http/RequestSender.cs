@@ -158,9 +158,8 @@ internal sealed class RequestSender
         {
             // Any other status on an exception is the proxy's answer to the tunnel (CONNECT): a
             // policy refusal (403) stays one; only a gateway that is failing may answer later.
-            var proxy = _connection.Proxy is { } given ? "The proxy " + given.Scheme + "://" + given.Authority : "The system's proxy";
             var error = context.ConnectionLost(
-                string.Format(CultureInfo.InvariantCulture, "{0} refused the https tunnel to Cube at {1} ({2}).", proxy, uri.GetLeftPart(UriPartial.Authority), tunnelStatus),
+                string.Format(CultureInfo.InvariantCulture, "{0} refused the https tunnel to Cube at {1} ({2}).", _connection.ProxyDescription, uri.GetLeftPart(UriPartial.Authority), tunnelStatus),
                 e);
             error.IsTransient = tunnelStatus is 502 or 503 or 504;
             error.RecommendedAction = "Ask who runs the proxy to allow " + uri.GetLeftPart(UriPartial.Authority) + ", or connect without it.";
@@ -237,7 +236,6 @@ internal sealed class RequestSender
         }
     }
 
-    /// <summary>The DNS failure in <paramref name="e"/>'s chain that says the name does not exist (not a passing lookup failure).</summary>
     /// <summary>The status an HttpRequestException carries (.NET 5 and later; netstandard2.0 cannot name the property).</summary>
     private static int? StatusOf(HttpRequestException e) =>
         HttpRequestExceptionStatus?.GetValue(e) is HttpStatusCode status ? (int)status : null;
@@ -249,6 +247,7 @@ internal sealed class RequestSender
 
     private static readonly System.Reflection.PropertyInfo? HttpRequestExceptionKind = typeof(HttpRequestException).GetProperty("HttpRequestError");
 
+    /// <summary>The DNS failure in <paramref name="e"/>'s chain that says the name does not exist (not a passing lookup failure).</summary>
     private static SocketException? FindHostNotFound(Exception e)
     {
         for (Exception? current = e; current is not null; current = current.InnerException)

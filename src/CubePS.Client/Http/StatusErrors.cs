@@ -95,14 +95,13 @@ internal static class StatusErrors
     /// </summary>
     public static CubeException ProxyRefused(RequestContext context, Connection connection, string statusText)
     {
-        var proxy = connection.Proxy is { } given ? "The proxy " + given.Scheme + "://" + given.Authority : "The system's proxy";
         var error = context.Error(
             CubeErrorIds.ProxyAuthenticationFailed,
             CubeErrorCategory.AuthenticationError,
             string.Format(
                 CultureInfo.InvariantCulture,
                 "{0} refused to pass the request to Cube at {1} ({2}): it wants credentials of its own{3}.",
-                proxy,
+                connection.ProxyDescription,
                 connection.BaseUri.GetLeftPart(UriPartial.Authority),
                 statusText,
                 connection.HasProxyCredential ? ", and refused the ones given" : string.Empty));

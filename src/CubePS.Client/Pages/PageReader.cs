@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Globalization;
 using System.IO;
+using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Threading;
@@ -368,7 +369,8 @@ internal sealed class PageReader
                 : ", not JSON.");
         }
 
-        if (contentType is not null && DeclaredCharset(contentType) is { } charset && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        if (MediaTypeHeaderValue.TryParse(contentType, out var mediaType) && mediaType.CharSet?.Trim('"') is { Length: > 0 } charset
+            && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
         {
             message.Append(" The reply's content type declares charset=").Append(charset).Append("; CubePS reads Cube's replies as UTF-8, as Cube sends them, so a server that sends another charset is not Cube's API as documented.");
         }
@@ -389,21 +391,6 @@ internal sealed class PageReader
         }
 
         return error;
-    }
-
-    /// <summary>The charset a Content-Type names, if any (quotes removed).</summary>
-    private static string? DeclaredCharset(string contentType)
-    {
-        foreach (var part in contentType.Split(';'))
-        {
-            var pair = part.Trim();
-            if (pair.StartsWith("charset=", StringComparison.OrdinalIgnoreCase))
-            {
-                return pair.Substring("charset=".Length).Trim().Trim('"');
-            }
-        }
-
-        return null;
     }
 
     /// <summary>

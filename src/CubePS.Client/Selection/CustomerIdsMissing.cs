@@ -16,14 +16,9 @@ internal sealed class CustomerIdsMissing
     /// <summary>The assignments that were read with ids asked for, in the order read.</summary>
     public IReadOnlyList<int> AssignmentsAsked => _assignmentsAsked;
 
-    /// <summary>Records that <paramref name="assignmentId"/> was read whole, asked for <paramref name="wanted"/>, and lacked <paramref name="missing"/>.</summary>
-    public void Add(int assignmentId, WantedCustomerIds? wanted, IEnumerable<string> missing)
+    /// <summary>Records that <paramref name="assignmentId"/> was read whole, asked for the call's ids, and lacked <paramref name="missing"/>.</summary>
+    public void Add(int assignmentId, IEnumerable<string> missing)
     {
-        if (wanted is null)
-        {
-            return;
-        }
-
         _assignmentsAsked.Add(assignmentId);
         foreach (var id in missing)
         {

@@ -182,7 +182,7 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
                 if (_customerIdsForEveryAssignment)
                 {
                     // Reported once the call is read: an id is missing only when no assignment has it.
-                    idsMissing.Add(assignmentId, wanted, result.MissingCustomerIds);
+                    idsMissing.Add(assignmentId, result.MissingCustomerIds);
                 }
                 else
                 {

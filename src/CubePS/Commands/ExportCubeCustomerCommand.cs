@@ -121,7 +121,8 @@ public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
             throw new CubeException(CubeErrorIds.FileExists, CubeErrorCategory.ResourceExists, _fullPath + " already exists, and -NoClobber says not to replace it.", _fullPath);
         }
 
-        ExportTarget.CheckReplaceable(_fullPath);
+        using var target = new ExportTarget(_fullPath, NoClobber);
+        target.EnsureReplaceable();
 
         var started = System.Diagnostics.Stopwatch.StartNew();
         var collection = DownloadAll(0, First ?? ulong.MaxValue, out _, out var assignmentsRead);
@@ -138,7 +139,6 @@ public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
         var format = new CsvFormat(UseCulture ? culture.TextInfo.ListSeparator[0] : Delimiter, Encoding ?? new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), culture);
         long written = 0;
         long bytes = 0;
-        using var target = new ExportTarget(_fullPath, NoClobber);
         WriteVerbose(string.Format(CultureInfo.InvariantCulture, "Writing {0:N0} customers to {1} as {2}.", collection.Count, target.WritingTo, _format));
         RunBlocking((log, token) => Task.Run(
             () =>

@@ -1,5 +1,4 @@
 using System;
-using System.Collections;
 using System.Globalization;
 using System.Management.Automation;
 
@@ -19,15 +18,7 @@ internal sealed class AssignmentIdArgumentAttribute : ArgumentTransformationAttr
 
     public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
     {
-        var value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
-        if (value is IEnumerable items and not string)
-        {
-            foreach (var item in items)
-            {
-                CheckOne(item is PSObject inner ? inner.BaseObject : item);
-            }
-        }
-        else
+        foreach (var value in BoundValues.Each(inputData))
         {
             CheckOne(value);
         }

@@ -1,5 +1,4 @@
 using System;
-using System.Collections;
 using System.Management.Automation;
 
 namespace CubePS.Validation;
@@ -17,26 +16,12 @@ internal sealed class ValidateCustomerIdAttribute : ValidateArgumentsAttribute
 
     protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
     {
-        var value = arguments is PSObject wrapped ? wrapped.BaseObject : arguments;
-        if (value is IEnumerable items and not string)
+        foreach (var value in BoundValues.Each(arguments))
         {
-            foreach (var item in items)
+            if (value is null || (value is string text && text.Trim().Length == 0))
             {
-                CheckOne(item);
+                throw new ValidationMetadataException(Message);
             }
-        }
-        else
-        {
-            CheckOne(value);
-        }
-    }
-
-    private static void CheckOne(object? element)
-    {
-        var value = element is PSObject wrapped ? wrapped.BaseObject : element;
-        if (value is null || (value is string text && text.Trim().Length == 0))
-        {
-            throw new ValidationMetadataException(Message);
         }
     }
 }
