@@ -84,17 +84,101 @@ public abstract class CubeCmdlet : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>
-    /// ShouldProcess, with a failure of the host itself (a -Confirm prompt that cannot read its
-    /// answer) passed on as the host raised it, as Export-Csv does, not reported as a CubePS bug.
-    /// </summary>
-    private protected bool ShouldProcessAsHost(string target, string action)
+    // PowerShell's host: every write and prompt below can reach it. With -Debug, -WarningAction
+    // Inquire, -ErrorAction Inquire or -Confirm, PowerShell asks the host a question; a host that
+    // cannot ask (pwsh -NonInteractive, input at its end, no console, a restricted host) fails
+    // inside PowerShell with an exception of its own (PSInvalidOperationException, a
+    // NullReferenceException from the console host, ...). That is the host's refusal, not a CubePS
+    // bug: each write here carries it past the guard, which lets PowerShell report it as it does
+    // for its own cmdlets (Invoke-RestMethod -Debug). These hide Cmdlet's methods of the same
+    // names, so every write of a CubePS cmdlet, its log and its progress goes through them.
+
+    /// <summary>WriteObject, with a failure of the host passed on as the host raised it.</summary>
+    internal new void WriteObject(object? sendToPipeline)
     {
         try
         {
-            return ShouldProcess(target, action);
+            base.WriteObject(sendToPipeline);
         }
-        catch (Exception e) when (e is not RuntimeException)
+        catch (Exception e) when (IsHostFailure(e))
+        {
+            throw new HostFailure(e);
+        }
+    }
+
+    /// <summary>WriteError, with a failure of the host (-ErrorAction Inquire) passed on as the host raised it.</summary>
+    internal new void WriteError(ErrorRecord errorRecord)
+    {
+        try
+        {
+            base.WriteError(errorRecord);
+        }
+        catch (Exception e) when (IsHostFailure(e))
+        {
+            throw new HostFailure(e);
+        }
+    }
+
+    /// <summary>WriteWarning, with a failure of the host (-WarningAction Inquire) passed on as the host raised it.</summary>
+    internal new void WriteWarning(string text)
+    {
+        try
+        {
+            base.WriteWarning(text);
+        }
+        catch (Exception e) when (IsHostFailure(e))
+        {
+            throw new HostFailure(e);
+        }
+    }
+
+    /// <summary>WriteVerbose, with a failure of the host (-Debug makes it ask) passed on as the host raised it.</summary>
+    internal new void WriteVerbose(string text)
+    {
+        try
+        {
+            base.WriteVerbose(text);
+        }
+        catch (Exception e) when (IsHostFailure(e))
+        {
+            throw new HostFailure(e);
+        }
+    }
+
+    /// <summary>WriteDebug, with a failure of the host (-Debug makes it ask) passed on as the host raised it.</summary>
+    internal new void WriteDebug(string text)
+    {
+        try
+        {
+            base.WriteDebug(text);
+        }
+        catch (Exception e) when (IsHostFailure(e))
+        {
+            throw new HostFailure(e);
+        }
+    }
+
+    /// <summary>WriteProgress, with a failure of the host (no console to draw on) passed on as the host raised it.</summary>
+    internal new void WriteProgress(ProgressRecord progressRecord)
+    {
+        try
+        {
+            base.WriteProgress(progressRecord);
+        }
+        catch (Exception e) when (IsHostFailure(e))
+        {
+            throw new HostFailure(e);
+        }
+    }
+
+    /// <summary>ShouldProcess, with a failure of the host (a -Confirm prompt that cannot read its answer) passed on as the host raised it, as Export-Csv does.</summary>
+    internal new bool ShouldProcess(string target, string action)
+    {
+        try
+        {
+            return base.ShouldProcess(target, action);
+        }
+        catch (Exception e) when (IsHostFailure(e))
         {
             throw new HostFailure(e);
         }
@@ -172,6 +256,13 @@ public abstract class CubeCmdlet : PSCmdlet, IDisposable
             ThrowTerminatingError(ErrorRecords.Unexpected(e, MyInvocation.MyCommand.Name));
         }
     }
+
+    /// <summary>
+    /// Whether an exception from a call into PowerShell is the host's (or PowerShell's) own failure.
+    /// PowerShell's errors that already carry a record (RuntimeException: a stopped pipeline,
+    /// -WarningAction Stop, a terminating error) pass the guard by themselves.
+    /// </summary>
+    private static bool IsHostFailure(Exception e) => e is not RuntimeException and not HostFailure;
 
     /// <summary>Carries the host's own exception past the guard, which would otherwise call it a bug.</summary>
     private sealed class HostFailure : Exception

@@ -110,7 +110,7 @@ public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
 
     private protected override void EndCubeProcessing()
     {
-        if (!ShouldProcessAsHost(_fullPath, "Export the customers of assignment " + string.Join(", ", AssignmentIdsAsked()) + " as " + _format))
+        if (!ShouldProcess(_fullPath, "Export the customers of assignment " + string.Join(", ", AssignmentIdsAsked()) + " as " + _format))
         {
             return;
         }

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.Management.Automation;
+using CubePS.Commands;
 using CubePS.Logging;
 
 namespace CubePS.Streams;
@@ -18,14 +19,15 @@ internal sealed class ProgressReporter
     private static readonly TimeSpan ShowAfter = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MinimumInterval = TimeSpan.FromMilliseconds(250);
 
-    private readonly Cmdlet _cmdlet;
+    // The cmdlet's own WriteProgress, which passes a host's failure on as the host's.
+    private readonly CubeCmdlet _cmdlet;
     private readonly string _activity;
     private readonly bool _enabled;
     private readonly Stopwatch _sinceStart = Stopwatch.StartNew();
     private TimeSpan? _lastShown;
     private bool _shown;
 
-    public ProgressReporter(Cmdlet cmdlet, string activity, bool enabled)
+    public ProgressReporter(CubeCmdlet cmdlet, string activity, bool enabled)
     {
         _cmdlet = cmdlet;
         _activity = activity;
