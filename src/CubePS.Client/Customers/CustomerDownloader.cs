@@ -53,6 +53,12 @@ internal sealed class CustomerDownloader
     {
     }
 
+    /// <summary>
+    /// An assignment whose reads never agreed (customers added or removed meanwhile may be
+    /// missing) fails with CubeIncompleteRead instead of being kept with a warning (-RequireCompleteRead).
+    /// </summary>
+    public bool FailWhenIncomplete { get; set; }
+
     public CustomerDownloader(Connection connection, RequestSender sender, RetryLoop retries, ICubeLog log)
     {
         _connection = connection;
@@ -104,10 +110,31 @@ internal sealed class CustomerDownloader
                 continue;
             }
 
+            if (!settled && FailWhenIncomplete)
+            {
+                into.Rollback(mark);
+                throw Incomplete(assignmentId, read, attempt);
+            }
+
             Settle(assignmentId, read, settled, attempt, into);
             return new DownloadResult(read.ReadToEnd ? read.Distinct : read.LastCount, Missing(customerIds, read, sink));
         }
     }
+
+    private static CubeException Incomplete(int assignmentId, AssignmentRead read, int reads) =>
+        new(
+            CubeErrorIds.IncompleteRead,
+            CubeErrorCategory.InvalidData,
+            string.Format(
+                CultureInfo.InvariantCulture,
+                "Assignment {0} kept changing while it was read ({1}), and {2} reads never agreed: customers added or removed meanwhile may be missing, so none of its customers are kept (-RequireCompleteRead).",
+                assignmentId,
+                DescribeChange(read),
+                reads),
+            assignmentId)
+        {
+            RecommendedAction = "Run the call again when fewer changes are made in Cube (such as at night), or leave out -RequireCompleteRead to keep what was read with a warning.",
+        };
 
     private static List<string> Missing(WantedCustomerIds? customerIds, AssignmentRead read, CollectingSink sink) =>
         customerIds is not null && read.ReadToEnd ? new List<string>(customerIds.NotIn(sink.Ids)) : new List<string>();

@@ -21,6 +21,7 @@ internal static class CubeErrorIds
     public const string ConnectionFailed = "CubeConnectionFailed";
     public const string CertificateRejected = "CubeCertificateRejected";
     public const string InvalidResponse = "CubeInvalidResponse";
+    public const string IncompleteRead = "CubeIncompleteRead";
     public const string UnsafeNextLink = "CubeUnsafeNextLink";
     public const string UnsafeRedirect = "CubeUnsafeRedirect";
     public const string TemporaryStorageFailed = "CubeTemporaryStorageFailed";

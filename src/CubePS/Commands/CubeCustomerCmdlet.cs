@@ -65,6 +65,13 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
     [Parameter]
     public DateTime? UpdatedSince { get; set; }
 
+    /// <summary>
+    /// Fail an assignment (CubeIncompleteRead) when it kept changing while it was read, so that
+    /// customers may be missing, instead of keeping what was read with a warning.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter RequireCompleteRead { get; set; }
+
     /// <summary>Seconds a request may take, from its sending to the last byte of Cube's reply (this call only).</summary>
     [Parameter]
     [ValidateRange(1, RequestSettings.MaximumTimeoutSec)]
@@ -172,7 +179,7 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
             try
             {
                 DownloadResult? result = null;
-                RunBlocking(async (log, token) => result = await new CustomerDownloader(connection, settings, log).DownloadAsync(assignmentId, wanted, collection, token).ConfigureAwait(false));
+                RunBlocking(async (log, token) => result = await new CustomerDownloader(connection, settings, log) { FailWhenIncomplete = RequireCompleteRead }.DownloadAsync(assignmentId, wanted, collection, token).ConfigureAwait(false));
                 assignmentsRead++;
                 if (result!.Customers is { } customers)
                 {

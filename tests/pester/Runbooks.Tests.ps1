@@ -1,0 +1,193 @@
+# README's runbooks, run as README.md writes them (each block is read from README.md itself, so
+# this breaks when the README drifts), in a fresh pwsh -NonInteractive against a simulator of
+# their own: records without an 'updated' date, an assignment that keeps changing while it is
+# read, and Cube killed in the middle of the run.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+
+    function Get-ReadmeBlock {
+        <# The one ```powershell block of README.md that matches $Pattern. #>
+        param([Parameter(Mandatory)][string] $Pattern)
+        $readme = Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot '../../README.md')
+        $blocks = @([regex]::Matches($readme, '(?ms)^```powershell\r?\n(.*?)^```') | ForEach-Object { $_.Groups[1].Value } | Where-Object { $_ -match $Pattern })
+        if ($blocks.Count -ne 1) { throw "README.md has $($blocks.Count) powershell blocks that match '$Pattern', not one." }
+        return $blocks[0]
+    }
+
+    function Invoke-Runbook {
+        <#
+        Runs $Block as a script in a fresh pwsh -NonInteractive, as a runbook host would: CUBE_BASE_URI
+        and CUBE_TOKEN set, the module imported, and drive C: mapped to this test's folder so that
+        README's C:\Jobs and C:\Exports paths work as written. Returns the exit code and output.
+        #>
+        param([Parameter(Mandatory)][string] $Block, [string] $BaseUri = $script:sim.BaseUri, [string] $Prologue = '', [switch] $NoWait)
+        $file = Join-Path $script:root ("runbook-" + [guid]::NewGuid().ToString('N') + '.ps1')
+        @"
+`$env:CUBE_BASE_URI = '$BaseUri'
+`$env:CUBE_TOKEN = '$($script:sim.Token)'
+Import-Module '$(Get-CubeModulePath)'
+`$null = New-PSDrive -Name C -PSProvider FileSystem -Root '$($script:drive)' -Scope Global
+$Prologue
+$Block
+"@ | Set-Content -LiteralPath $file
+        if ($NoWait) { return Start-PwshProcess -ArgumentList '-File', $file -Environment @{ NO_COLOR = '1' } -RedirectOutput }
+        $result = Invoke-PwshProcess -ArgumentList '-File', $file -Environment @{ NO_COLOR = '1' } -CaptureOutput
+        Remove-Item -LiteralPath $file
+        return $result
+    }
+
+    $script:root = Join-Path ([IO.Path]::GetTempPath()) ("cubeps-runbooks-" + [guid]::NewGuid().ToString('N'))
+    $script:drive = Join-Path $root 'C'
+    $null = New-Item -ItemType Directory -Path "$drive/Jobs", "$drive/Exports"
+    # A simulator of this file's own: it is set up as the runbooks' Cube, and killed.
+    $script:sim = Start-CubeSimulator -SimulatorPath (Get-SimulatorPath)
+    $script:nightly = Get-ReadmeBlock '(?m)^\$state = .*\r?\n(?s:.*)Export-CubeCustomer'
+    $script:loop = Get-ReadmeBlock 'Windows PowerShell 5\.1 runbook'
+    $script:state = "$drive/Jobs/cube-last-run.txt"
+
+    # Assignment 9 as Cube often has it: some customers without an 'updated' date.
+    $script:b2b = @(
+        [ordered]@{ customer_id = 1; name = 'Changed'; updated = '2024-03-05' }
+        [ordered]@{ customer_id = 2; name = 'Old'; updated = '2020-01-01' }
+        [ordered]@{ customer_id = 3; name = 'No date'; updated = $null }
+        [ordered]@{ customer_id = 4; name = 'Empty date'; updated = '' }
+    )
+    function Get-SimulatorStatsOf($Simulator) { Invoke-RestMethod -Uri ($Simulator.BaseUri + '_sim/stats') }
+
+    function Reset-RunbookCube {
+        Set-CubeSimulatorAssignment -BaseUri $sim.BaseUri -Id 9 -Setup @{ kind = 'custom'; customRecords = $b2b }
+        Set-CubeSimulatorAssignment -BaseUri $sim.BaseUri -Id 12 -Setup @{ kind = 'b2c' }
+    }
+}
+
+AfterAll {
+    if ($sim.Process -and -not $sim.Process.HasExited) { Stop-CubeSimulator $sim }
+    Remove-Item -LiteralPath $root -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe "README's nightly job" {
+    BeforeEach {
+        Reset-RunbookCube
+        Remove-Item -Path "$drive/Exports/*", $state -ErrorAction SilentlyContinue
+    }
+
+    It 'succeeds when customers have no updated date: it exports them and advances its state' {
+        $run = Invoke-Runbook $nightly
+        $run.ExitCode | Should -Be 0 -Because ($run.Output + $run.Error -join "`n")
+        $files = @(Get-ChildItem "$drive/Exports" -Filter 'cube-*.csv')
+        $files.Count | Should -Be 1
+        $rows = @(Import-Csv -LiteralPath $files[0].FullName -Delimiter ';' -Encoding utf8)
+        ($rows.customer_id | Sort-Object) | Should -Be @('1', '2', '3', '3100001', '3100002', '3100003', '3100004', '4') -Because 'a first run exports every customer'
+        $state | Should -Exist
+        $first = [datetimeoffset](Get-Content -LiteralPath $state)
+
+        # The next night: only what changed since, and the customers without a date (with a warning only).
+        Start-Sleep -Milliseconds 1100
+        $run = Invoke-Runbook $nightly
+        $run.ExitCode | Should -Be 0 -Because ($run.Output + $run.Error -join "`n")
+        $newest = Get-ChildItem "$drive/Exports" -Filter 'cube-*.csv' | Sort-Object Name | Select-Object -Last 1
+        $rows = @(Import-Csv -LiteralPath $newest.FullName -Delimiter ';' -Encoding utf8)
+        ($rows.customer_id | Sort-Object) | Should -Be @('3', '4')
+        ([datetimeoffset](Get-Content -LiteralPath $state)) | Should -BeGreaterThan $first
+    }
+
+    It 'fails when an assignment keeps changing while it is read, and leaves no file and the state as it was' {
+        Set-CubeSimulatorAssignment -BaseUri $sim.BaseUri -Id 12 -Setup @{ kind = 'synthetic'; records = 30; pageSize = 10; faults = @(@{ kind = 'shift'; afterPage = 1; delta = 1; repeat = $true }) }
+        '2024-03-01T16:00:00.0000000+00:00' | Set-Content -LiteralPath $state
+        $run = Invoke-Runbook $nightly
+        $run.ExitCode | Should -Not -Be 0
+        $run.Error + $run.Output -join "`n" | Should -Match 'Assignment 12 kept changing'
+        @(Get-ChildItem "$drive/Exports").Count | Should -Be 0
+        Get-Content -LiteralPath $state | Should -Be '2024-03-01T16:00:00.0000000+00:00'
+    }
+
+    It 'fails when Cube is killed in the middle of the run, and leaves the older files and the state as they were' {
+        'older export' | Set-Content -LiteralPath "$drive/Exports/cube-older.csv"
+        '2024-03-01T16:00:00.0000000+00:00' | Set-Content -LiteralPath $state
+        Set-CubeSimulatorAssignment -BaseUri $sim.BaseUri -Id 12 -Setup @{ kind = 'synthetic'; records = 400; pageSize = 20; latencyMs = 300 }
+        # Retries as fast as they go, so the dead Cube is given up on in seconds: the runbook's
+        # text is as README has it, only its host's defaults differ.
+        $process = Invoke-Runbook $nightly -NoWait -Prologue "`$PSDefaultParameterValues['Export-CubeCustomer:RetryIntervalSec'] = 0"
+        try {
+            $deadline = [datetime]::UtcNow.AddSeconds(60)
+            while ((Get-SimulatorStatsOf $sim).byAssignment.'12' -lt 3 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            $sim.Process.Kill()
+            $output = $process.StandardOutput.ReadToEndAsync()
+            $errors = $process.StandardError.ReadToEnd()
+            $process.WaitForExit()
+            $process.ExitCode | Should -Not -Be 0
+            $errors + $output.Result | Should -Match 'CubeConnectionFailed|could not be reached|connection'
+        }
+        finally {
+            $process.Dispose()
+            $script:sim = Start-CubeSimulator -SimulatorPath (Get-SimulatorPath)
+        }
+        @(Get-ChildItem "$drive/Exports").Name | Should -Be @('cube-older.csv')
+        Get-Content -LiteralPath "$drive/Exports/cube-older.csv" | Should -Be 'older export'
+        Get-Content -LiteralPath $state | Should -Be '2024-03-01T16:00:00.0000000+00:00'
+    }
+}
+
+Describe "README's Windows PowerShell 5.1 runbook loop" {
+    BeforeEach {
+        Reset-RunbookCube
+        Remove-Item -Path "$drive/Exports/*" -ErrorAction SilentlyContinue
+    }
+
+    It 'writes one file per assignment' {
+        $run = Invoke-Runbook $loop
+        $run.ExitCode | Should -Be 0 -Because ($run.Output + $run.Error -join "`n")
+        @(Get-ChildItem "$drive/Exports").Name | Sort-Object | Should -Be @('cube-12.csv', 'cube-20.csv', 'cube-9.csv')
+        @(Import-Csv "$drive/Exports/cube-20.csv" -Delimiter ';').Count | Should -Be 1234
+    }
+
+    It 'goes on past a failed assignment, keeps its older file, and fails the run at the end' {
+        'older' | Set-Content -LiteralPath "$drive/Exports/cube-12.csv"
+        Set-CubeSimulatorAssignment -BaseUri $sim.BaseUri -Id 12 -Setup @{ kind = 'b2c'; forbidden = $true }
+        $run = Invoke-Runbook $loop
+        $run.ExitCode | Should -Not -Be 0
+        $run.Output -join "`n" | Should -Match 'Assignment 12 failed: CubeAssignmentForbidden'
+        $run.Error | Should -Match '1 of the assignments failed'
+        Get-Content "$drive/Exports/cube-12.csv" | Should -Be 'older'
+        @(Import-Csv "$drive/Exports/cube-20.csv" -Delimiter ';').Count | Should -Be 1234
+        "$drive/Exports/cube-9.csv" | Should -Exist
+    }
+}
+
+Describe '-RequireCompleteRead: "the data may be incomplete" apart from warnings that only inform' {
+    BeforeAll {
+        Import-Module (Get-CubeModulePath) -Force
+        Reset-RunbookCube
+        Set-CubeSimulatorAssignment -BaseUri $sim.BaseUri -Id 12 -Setup @{ kind = 'synthetic'; records = 30; pageSize = 10; faults = @(@{ kind = 'shift'; afterPage = 1; delta = 1; repeat = $true }) }
+        $script:connection = Connect-Cube -BaseUri $sim.BaseUri -Token (ConvertTo-SecureString $sim.Token -AsPlainText -Force) -PassThru
+    }
+
+    AfterAll { Disconnect-Cube }
+
+    It 'fails only the assignment that kept changing, with CubeIncompleteRead, and keeps none of its customers' {
+        $call = Invoke-CapturedCall { Get-CubeCustomer 9, 12 -UpdatedSince '2024-01-01' -RequireCompleteRead -Connection $connection }
+        $call.Errors.Count | Should -Be 1
+        $call.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeIncompleteRead,CubePS.Commands.GetCubeCustomerCommand'
+        $call.Errors[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        $call.Errors[0].TargetObject | Should -Be 12
+        $call.Errors[0].Exception.Message | Should -Match 'Assignment 12 kept changing while it was read'
+        ($call.Output.customer_id | Sort-Object) | Should -Be @(1, 3, 4) -Because "assignment 9's changed and undated customers are kept, assignment 12's none"
+        # The undated customers are still a warning, and only a warning.
+        $call.Warnings | Should -HaveCount 1
+        $call.Warnings[0] | Should -Match "no date in 'updated'"
+    }
+
+    It 'keeps the last read with a warning without it, as before' {
+        $call = Invoke-CapturedCall { Get-CubeCustomer 12 -Connection $connection }
+        $call.Errors | Should -HaveCount 0
+        $call.Warnings[0] | Should -Match 'Assignment 12 kept changing'
+        $call.Output.Count | Should -BeGreaterThan 25
+    }
+
+    It 'stops a call with -ErrorAction Stop before Export-CubeCustomer touches the file' {
+        $target = "$drive/Exports/incomplete.csv"
+        { Export-CubeCustomer 9, 12 $target -RequireCompleteRead -Connection $connection -ErrorAction Stop } | Should -Throw -ErrorId 'CubeIncompleteRead,CubePS.Commands.ExportCubeCustomerCommand'
+        $target | Should -Not -Exist
+    }
+}
