@@ -304,6 +304,28 @@ public class UpdatedSinceTests
     [MemberData(nameof(Cases))]
     public void Never_drops_a_customer_changed_at_or_after_the_cut_off(string @case, DateTime since, string updated, bool kept) =>
         Assert.True(kept == Keeps(since, updated), @case);
+
+    public static TheoryData<string> Updated => new() { "2024-03-01", "2024-02-29", "2024-03-02", "2024-03-01T10:00:00Z", "2024-03-01T16:00:00Z", "2024-03-02T01:00:00", "2024-03-01 08:00:00" };
+
+    [Theory]
+    [MemberData(nameof(Updated))]
+    public void A_local_DateTime_at_midnight_is_an_instant_not_a_calendar_day(string updated)
+    {
+        // What [datetime]'2024-03-01T16:00:00Z' gives on a UTC+8 host: local midnight. On any
+        // host a Local DateTime at midnight is the instant it names, as its UTC twin is.
+        var localMidnight = DateTime.SpecifyKind(new DateTime(2024, 3, 2), DateTimeKind.Local);
+        Assert.Equal(Keeps(localMidnight.ToUniversalTime(), updated), Keeps(localMidnight, updated));
+        var cutOff = new DateTime(2024, 3, 1, 16, 0, 0, DateTimeKind.Utc);
+        Assert.Equal(Keeps(cutOff, updated), Keeps(cutOff.ToLocalTime(), updated));
+    }
+
+    [Fact]
+    public void Only_an_Unspecified_midnight_is_a_calendar_day()
+    {
+        // '2024-03-01' binds as Unspecified midnight: the day, so a wall-clock time late on the day before is dropped.
+        Assert.False(Keeps(new DateTime(2024, 3, 1), "2024-02-29T23:30:00"));
+        Assert.True(Keeps(new DateTime(2024, 3, 1, 0, 0, 0, DateTimeKind.Utc), "2024-02-29T23:30:00"));
+    }
 }
 
 public class EndpointTests

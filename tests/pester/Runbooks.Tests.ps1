@@ -191,3 +191,43 @@ Describe '-RequireCompleteRead: "the data may be incomplete" apart from warnings
         $target | Should -Not -Exist
     }
 }
+
+Describe "README's incremental cut-off in every time zone" {
+    BeforeAll {
+        # Kept: 1 (changed after the cut-off), 3 (a date that is the cut-off's day somewhere);
+        # dropped: 2 (an instant before it), 4 (a date before it everywhere).
+        $script:zoned = New-SimulatorAssignment @{ kind = 'custom'; customRecords = @(
+                [ordered]@{ customer_id = 1; updated = '2024-03-02T10:00:00Z' }
+                [ordered]@{ customer_id = 2; updated = '2024-03-01T09:00:00Z' }
+                [ordered]@{ customer_id = 3; updated = '2024-03-01' }
+                [ordered]@{ customer_id = 4; updated = '2024-02-29' }
+            ) }
+        # README's own line that reads the state back, and the [datetime] older scripts use.
+        $script:readState = [regex]::Match($nightly, '(?m)^\$since = .*$').Value
+    }
+
+    It 'keeps the same customers on a host in <Zone>' -ForEach @(
+        @{ Zone = 'UTC' }, @{ Zone = 'Europe/Oslo' }, @{ Zone = 'Asia/Shanghai' }, @{ Zone = 'Pacific/Kiritimati' }, @{ Zone = 'Etc/GMT+12' }
+    ) {
+        $readState | Should -Match '^\$since = '
+        $stateFile = Join-Path $root "state-$($Zone -replace '\W', '-').txt"
+        '2024-03-01T16:00:00Z' | Set-Content -LiteralPath $stateFile
+        $shared = (Get-CubeSimulator)
+        $script = @"
+Import-Module '$(Get-CubeModulePath)'
+`$connection = Connect-Cube -BaseUri '$($shared.BaseUri)' -Token (ConvertTo-SecureString '$($shared.Token)' -AsPlainText -Force) -PassThru
+`$state = '$stateFile'
+$readState
+'README:' + ((Get-CubeCustomer $zoned -UpdatedSince `$since -Connection `$connection).customer_id -join ',')
+'DATETIME:' + ((Get-CubeCustomer $zoned -UpdatedSince ([datetime](Get-Content `$state)) -Connection `$connection).customer_id -join ',')
+'OFFSET:' + ((Get-CubeCustomer $zoned -UpdatedSince ([datetimeoffset]'2024-03-02T00:00:00+08:00') -Connection `$connection).customer_id -join ',')
+'LOCAL:' + ([datetime](Get-Content `$state)).ToString('yyyy-MM-dd HH:mm')
+"@
+        $run = Invoke-PwshProcess -ArgumentList '-Command', $script -Environment @{ TZ = $Zone; NO_COLOR = '1' } -CaptureOutput
+        $run.ExitCode | Should -Be 0 -Because $run.Error
+        $run.Output | Should -Contain 'README:1,3'
+        $run.Output | Should -Contain 'DATETIME:1,3'
+        $run.Output | Should -Contain 'OFFSET:1,3'
+        if ($Zone -eq 'Asia/Shanghai') { $run.Output | Should -Contain 'LOCAL:2024-03-02 00:00' -Because 'there the cut-off is local midnight' }
+    }
+}

@@ -19,12 +19,16 @@ internal sealed class UpdatedSinceRule
     private readonly DateTime _instantUtc;
 
     /// <param name="since">
-    /// A date (midnight, not UTC, as '2024-03-01' binds) is a calendar day, wherever Cube is; any
-    /// other value is an instant (Unspecified counts as local time, as PowerShell's own dates do).
+    /// A date (midnight of Kind Unspecified, as '2024-03-01' binds) is a calendar day, wherever
+    /// Cube is. Any other value is an instant: one with a time of day (Unspecified counts as local
+    /// time, as PowerShell's own dates do), and any Local or UTC DateTime even at midnight. Those
+    /// know their zone: Get-Date, and [datetime] of a text with an offset, give Local. So a
+    /// cut-off stored as an instant ('2024-03-01T16:00:00Z') and read back with [datetime] stays that
+    /// instant on a host where it is local midnight (UTC+8), instead of becoming a whole day.
     /// </param>
     public UpdatedSinceRule(DateTime since)
     {
-        if (since.Kind != DateTimeKind.Utc && since.TimeOfDay == TimeSpan.Zero)
+        if (since.Kind == DateTimeKind.Unspecified && since.TimeOfDay == TimeSpan.Zero)
         {
             _calendarDate = since.Date;
             _instantUtc = Earlier(DateTime.SpecifyKind(since.Date, DateTimeKind.Utc), FurthestAhead);

@@ -61,8 +61,12 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
     [ValidateCustomerId]
     public string[]? CustomerId { get; set; }
 
-    /// <summary>Only customers whose 'updated' value is on or after this.</summary>
+    /// <summary>
+    /// Only customers whose 'updated' value is on or after this: a calendar day when it is a
+    /// DateTime of Kind Unspecified at midnight ('2024-03-01'), else an instant (a DateTimeOffset too).
+    /// </summary>
     [Parameter]
+    [UpdatedSinceArgument]
     public DateTime? UpdatedSince { get; set; }
 
     /// <summary>
