@@ -36,7 +36,10 @@ if ($PSEdition -eq 'Desktop') {
 }
 $problem = Get-CubeRuntimeProblem -Edition $PSEdition -PowerShellVersion $PSVersionTable.PSVersion -RuntimeVersion ([Environment]::Version) -FrameworkRelease $release
 if ($problem) {
-    throw [System.PlatformNotSupportedException]::new($problem)
+    # The text itself, not a .NET exception made here: ConstrainedLanguage (AppLocker, WDAC)
+    # refuses to create one ("Cannot create type"), and that refusal would replace this message.
+    # (Write-Error would add Import-Module's misleading "no valid module was found".)
+    throw $problem
 }
 
 # No Join-Path and no Export-ModuleMember: each is a cold cmdlet call that costs an import about

@@ -81,3 +81,59 @@ Test-Case 'Export-CubeCustomer -Confirm' { Export-CubeCustomer 9 confirm.csv -Co
         "$temp/debug.csv", "$temp/inquire.csv", "$temp/confirm.csv" | Should -Not -Exist
     }
 }
+
+Describe 'ConstrainedLanguage (AppLocker, WDAC)' {
+    BeforeAll {
+        function Invoke-Constrained {
+            <# Runs $Script in a runspace of this process whose language mode is ConstrainedLanguage. #>
+            param([Parameter(Mandatory)][string] $Script)
+            $state = [initialsessionstate]::CreateDefault2()
+            $state.LanguageMode = 'ConstrainedLanguage'
+            $runspace = [runspacefactory]::CreateRunspace($state)
+            $runspace.Open()
+            $shell = [powershell]::Create()
+            try {
+                $shell.Runspace = $runspace
+                $output = $shell.AddScript($Script).Invoke()
+                return [pscustomobject]@{ Output = @($output); Errors = @($shell.Streams.Error) }
+            }
+            finally {
+                $shell.Dispose()
+                $runspace.Dispose()
+            }
+        }
+    }
+
+    It 'imports the module and shows every column of its views' {
+        $run = Invoke-Constrained @"
+`$ExecutionContext.SessionState.LanguageMode
+Import-Module '$(Get-CubeModulePath)' -ErrorAction Stop
+`$connection = Connect-Cube -BaseUri '$($sim.BaseUri)' -Token (ConvertTo-SecureString '$($sim.Token)' -AsPlainText -Force) -PassThru
+Export-CubeCustomer 12 '$temp/clm.csv' -PassThru -Connection `$connection | Format-Table | Out-String -Width 200
+Test-CubeConnection 9 -Connection `$connection | Format-List | Out-String -Width 200
+"@
+        $run.Errors | Should -BeNullOrEmpty
+        $run.Output[0] | Should -Be 'ConstrainedLanguage'
+        $size = (Get-Item "$temp/clm.csv").Length
+        # The ExportResult view: Size in whole KB, rounded up (under 1 MB).
+        $run.Output[1] | Should -Match ("Csv\s+4\s+\d+\s+" + [regex]::Escape(('{0:N0} KB' -f [math]::Ceiling($size / 1KB))) + '\s+\d')
+        $run.Output[2] | Should -Match 'Latency\s+: \d+ ms'
+        $run.Output[2] | Should -Match 'Authenticated\s+: True'
+    }
+
+    It "gives the root module's own message for a runtime it does not support, not ConstrainedLanguage's refusal" {
+        # A copy of the module whose runtime check sees .NET 6 (PowerShell 7.2): the guard itself runs as shipped.
+        $copy = Join-Path $temp 'old-runtime/CubePS'
+        $null = New-Item -ItemType Directory -Path (Split-Path $copy)
+        Copy-Item -LiteralPath (Get-CubeModulePath) -Destination $copy -Recurse
+        $psm1 = Join-Path $copy 'CubePS.psm1'
+        $text = Get-Content -Raw -LiteralPath $psm1
+        $text.Contains('-RuntimeVersion ([Environment]::Version)') | Should -BeTrue
+        $text.Replace('-RuntimeVersion ([Environment]::Version)', "-RuntimeVersion ([version]'6.0.36')") | Set-Content -LiteralPath $psm1 -NoNewline
+        $run = Invoke-Constrained "Import-Module '$copy'"
+        $run.Errors.Count | Should -Be 1 -Because 'one error says it all'
+        $run.Errors[0].Exception.Message | Should -Match '^CubePS needs PowerShell 7\.4 or later .* on \.NET 6\.0\.36'
+        $run.Errors[0].Exception.Message | Should -Not -Match 'Cannot create type'
+        Get-Module CubePS | Where-Object ModuleBase -eq $copy | Should -BeNullOrEmpty
+    }
+}
