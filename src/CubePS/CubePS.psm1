@@ -44,4 +44,20 @@ if ($problem) {
 
 # No Join-Path and no Export-ModuleMember: each is a cold cmdlet call that costs an import about
 # 10 ms, and the manifest's export lists already decide what the session sees.
-Import-Module -Name "$PSScriptRoot/CubePS.dll" -ErrorAction Stop
+#
+# One CubePS.dll per process: .NET loads an assembly once and never unloads it. A second version
+# imported beside the first either fails to load ("Assembly with same name is already loaded")
+# or, with the same assembly version, is handed the first one's dll. Either way this import fails
+# with one error that says so, and the version already in use stays as it was. (A bare failure of
+# the nested import would not fail this module: the module would be listed, running the first.)
+$inUse = "Another CubePS is already loaded in this process, and .NET cannot load a second one beside it: start a new PowerShell (or a job, Start-Job) to use the one in $PSScriptRoot."
+try {
+    $binary = Import-Module -Name "$PSScriptRoot/CubePS.dll" -ErrorAction Stop -PassThru
+}
+catch {
+    throw "CubePS could not load $PSScriptRoot/CubePS.dll: $($_.Exception.Message) $inUse"
+}
+$loadedFrom = $binary.ImplementingAssembly.Location
+if (($loadedFrom -replace '\\', '/') -ne ("$PSScriptRoot/CubePS.dll" -replace '\\', '/')) {
+    throw "CubePS was not imported from ${PSScriptRoot}: the CubePS.dll in this process is version $($binary.Version), from $loadedFrom. $inUse"
+}

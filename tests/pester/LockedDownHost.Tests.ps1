@@ -137,3 +137,85 @@ Test-CubeConnection 9 -Connection `$connection | Format-List | Out-String -Width
         Get-Module CubePS | Where-Object ModuleBase -eq $copy | Should -BeNullOrEmpty
     }
 }
+
+Describe 'A second version of CubePS in one process' {
+    BeforeAll {
+        # Three installed versions: 0.2.0 (this build), 0.2.1 (the same build with assembly version
+        # 0.2.1.0 written into its metadata), and 0.2.2 (the same dll as 0.2.0, another manifest version).
+        $script:modules = Join-Path $temp 'versions'
+        $base = Get-CubeModulePath
+        $manifest = Get-Content -Raw -LiteralPath (Join-Path $base 'CubePS.psd1')
+        $built = [regex]::Match($manifest, "ModuleVersion\s*=\s*'([^']+)'").Groups[1].Value
+        foreach ($version in '0.2.0', '0.2.1', '0.2.2') {
+            $folder = Join-Path $modules "CubePS/$version"
+            $null = New-Item -ItemType Directory -Path (Split-Path $folder) -Force
+            Copy-Item -LiteralPath $base -Destination $folder -Recurse
+            $manifest.Replace("ModuleVersion        = '$built'", "ModuleVersion        = '$version'") | Set-Content -LiteralPath (Join-Path $folder 'CubePS.psd1') -NoNewline
+        }
+        # The Assembly table's row: HashAlgId (4 bytes), then MajorVersion, MinorVersion, BuildNumber,
+        # RevisionNumber (2 each); and the module's MVID in the GUID heap, as another build has another.
+        $dll = Join-Path $modules 'CubePS/0.2.1/CubePS.dll'
+        $offset, $mvid = Use-Metadata $dll {
+            param($metadata)
+            $extensions = [System.Reflection.Metadata.Ecma335.MetadataReaderExtensions]
+            $extensions::GetTableMetadataOffset($metadata, [System.Reflection.Metadata.Ecma335.TableIndex]::Assembly)
+            $guidIndex = [System.Reflection.Metadata.Ecma335.MetadataTokens]::GetHeapOffset([System.Reflection.Metadata.GuidHandle]$metadata.GetModuleDefinition().Mvid)
+            $extensions::GetHeapMetadataOffset($metadata, [System.Reflection.Metadata.Ecma335.HeapIndex]::Guid) + ($guidIndex - 1) * 16
+        }
+        $stream = [IO.File]::OpenRead($dll)
+        try { $metadataStart = [System.Reflection.PortableExecutable.PEReader]::new($stream).PEHeaders.MetadataStartOffset }
+        finally { $stream.Dispose() }
+        $bytes = [IO.File]::ReadAllBytes($dll)
+        $row = $metadataStart + $offset + 4
+        $bytes[$row + 4] = 1
+        $bytes[$metadataStart + $mvid] = $bytes[$metadataStart + $mvid] -bxor 0xFF
+        [IO.File]::WriteAllBytes($dll, $bytes)
+
+        function Invoke-SideBySide([string] $First, [string] $Second) {
+            $script = @"
+`$env:PSModulePath = '$modules'
+Import-Module CubePS -RequiredVersion $First
+try { `$second = Import-Module CubePS -RequiredVersion $Second -PassThru -ErrorVariable failed } catch { `$caught = `$_ }
+'RETURNED:' + `$second.Version
+'ERRORS:' + `$failed.Count
+'MESSAGE:' + (`$caught.Exception.Message -replace '\s+', ' ')
+'LISTED:' + ((Get-Module CubePS).Version -join ',')
+'RUNS:' + (Get-Command Get-CubeCustomer).ImplementingType.Assembly.GetName().Version + ' from ' + (Get-Command Get-CubeCustomer).Module.ModuleBase
+"@
+            $run = Invoke-PwshProcess -ArgumentList '-Command', $script -Environment @{ NO_COLOR = '1' } -CaptureOutput
+            $lines = @{}
+            foreach ($line in $run.Output) { if ($line -match '^([A-Z]+):(.*)$') { $lines[$Matches[1]] = $Matches[2] } }
+            return $lines
+        }
+    }
+
+    It 'refuses <Second> after <First> with one clear error, and leaves <First> listed and running' -ForEach @(
+        @{ First = '0.2.0'; Second = '0.2.1'; Assembly = '0.2.0.0'; Says = 'Assembly with same name is already loaded' }
+        # .NET hands an older request the newer assembly already loaded.
+        @{ First = '0.2.1'; Second = '0.2.0'; Assembly = '0.2.1.0'; Says = 'the CubePS.dll in this process is version 0.2.1.0' }
+        @{ First = '0.2.0'; Second = '0.2.2'; Assembly = '0.2.0.0'; Says = 'the CubePS.dll in this process is version 0.2.0.0' }
+    ) {
+        $result = Invoke-SideBySide $First $Second
+        $result.RETURNED | Should -BeNullOrEmpty
+        $result.ERRORS | Should -Be '1'
+        $result.MESSAGE | Should -Match ([regex]::Escape($Says))
+        $result.MESSAGE | Should -Match 'Another CubePS is already loaded in this process.*start a new PowerShell'
+        $result.MESSAGE | Should -Not -Match 'no valid module'
+        $result.LISTED | Should -Be $First
+        $result.RUNS | Should -Be "$Assembly from $(Join-Path $modules "CubePS/$First")"
+    }
+
+    It 'still imports the same version again, with -Force and after Remove-Module' {
+        $script = @"
+`$env:PSModulePath = '$modules'
+Import-Module CubePS -RequiredVersion 0.2.0
+Import-Module CubePS -RequiredVersion 0.2.0 -Force -ErrorAction Stop
+Remove-Module CubePS
+Import-Module CubePS -RequiredVersion 0.2.0 -ErrorAction Stop
+'LISTED:' + ((Get-Module CubePS).Version -join ',')
+"@
+        $run = Invoke-PwshProcess -ArgumentList '-Command', $script -Environment @{ NO_COLOR = '1' } -CaptureOutput
+        $run.Error | Should -BeNullOrEmpty
+        $run.Output | Should -Contain 'LISTED:0.2.0'
+    }
+}
