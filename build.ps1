@@ -248,7 +248,7 @@ function Invoke-Simulator {
         Write-Host "Token: $($simulator.Token)   (or HTTP Basic: $($simulator.UserName) / $($simulator.Password))"
         Write-Host "Assignments: 9 (B2B, the seed record), 12 (B2C), 20 (1,234 customers in pages), 77 (403), any other id 404."
         Write-Host ""
-        Write-Host "In another PowerShell (dotnet pwsh), paste:"
+        Write-Host "In another PowerShell, paste (pwsh, or 'dotnet pwsh' started in ${Root}: the tool is pinned there, elsewhere dotnet does not find it):"
         Write-Host "  Import-Module '$modulePath'"
         Write-Host "  Connect-Cube -BaseUri $($simulator.BaseUri) -Token (ConvertTo-SecureString '$($simulator.Token)' -AsPlainText -Force)"
         Write-Host "  Get-CubeCustomer -AssignmentId 9 | Format-Table"

@@ -45,7 +45,10 @@ function Start-PwshProcess {
     $start = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
     $options = if ($Interactive) { @('-NoProfile') } else { @('-NoProfile', '-NonInteractive') }
     foreach ($argument in @($pwsh | Select-Object -Skip 1) + $options + $ArgumentList) { $start.ArgumentList.Add($argument) }
-    foreach ($name in $Environment.Keys) { $start.Environment[$name] = $Environment[$name] }
+    # A $null value removes the variable (NO_COLOR = $null: as on a terminal that has colours).
+    foreach ($name in $Environment.Keys) {
+        if ($null -eq $Environment[$name]) { $null = $start.Environment.Remove($name) } else { $start.Environment[$name] = $Environment[$name] }
+    }
     $start.UseShellExecute = $false
     $start.RedirectStandardInput = [bool]$RedirectInput
     $start.RedirectStandardOutput = [bool]$RedirectOutput

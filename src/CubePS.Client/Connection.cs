@@ -163,6 +163,31 @@ public sealed class Connection : IDisposable
 
     public Uri? Proxy { get; }
 
+    /// <summary>
+    /// Without -Proxy: the proxy the system's settings give for <see cref="BaseUri"/> (HTTPS_PROXY,
+    /// HTTP_PROXY, ALL_PROXY and NO_PROXY; on Windows, Internet Options), scheme, host and port
+    /// only (never its user info); null when there is none or -Proxy is given.
+    /// </summary>
+    public Uri? SystemProxy
+    {
+        get
+        {
+            if (Proxy is not null)
+            {
+                return null;
+            }
+
+            var system = WebRequest.GetSystemWebProxy();
+            if (system is null || system.IsBypassed(BaseUri))
+            {
+                return null;
+            }
+
+            var proxy = system.GetProxy(BaseUri);
+            return proxy is null || proxy == BaseUri ? null : new UriBuilder(proxy.Scheme, proxy.Host, proxy.Port).Uri;
+        }
+    }
+
     public bool SkipCertificateCheck { get; }
 
     public bool AllowUnencryptedAuthentication { get; }
@@ -185,7 +210,9 @@ public sealed class Connection : IDisposable
     internal bool HasProxyCredential => _proxyCredential is not null;
 
     /// <summary>The proxy requests go through, in words fit for the start of a message (no user info).</summary>
-    internal string ProxyDescription => Proxy is { } given ? "The proxy " + given.Scheme + "://" + given.Authority : "The system's proxy";
+    internal string ProxyDescription => (Proxy ?? SystemProxy) is { } proxy
+        ? (Proxy is null ? "The system's proxy " : "The proxy ") + proxy.Scheme + "://" + proxy.Authority
+        : "The system's proxy";
 
     /// <summary>Who the connection acts as, in words fit for a message.</summary>
     internal string Identity => AuthenticationKind == CubeAuthenticationKind.Token ? "the token" : "user " + UserName;

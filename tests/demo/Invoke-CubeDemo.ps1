@@ -10,6 +10,11 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
+
+# Sent to a file or a pipe (build.ps1 -Task Demo > demo.txt), there is no console: no colour codes
+# then, and tables as wide as a console's, not as wide as the console that is not there.
+$redirected = [Console]::IsOutputRedirected
+if ($redirected) { $PSStyle.OutputRendering = 'PlainText' }
 $null = New-Item -ItemType Directory -Force -Path $OutputDirectory
 $csv = Join-Path $OutputDirectory 'customers.csv'
 
@@ -21,7 +26,8 @@ function Show-Step {
     foreach ($line in $Command.ToString().Trim() -split "`n") {
         Write-Host ('PS> ' + $line.Trim()) -ForegroundColor Yellow
     }
-    . $Command | Out-Host
+    if ($redirected) { . $Command | Out-String -Width 160 | Write-Host -NoNewline }
+    else { . $Command | Out-Host }
 }
 
 Show-Step 'Load CubePS (here from the build output; from the Gallery: Install-PSResource CubePS)' {

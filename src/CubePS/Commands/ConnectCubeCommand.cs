@@ -16,7 +16,7 @@ namespace CubePS.Commands;
 /// connection. It does not contact Cube (the API has no endpoint to check credentials with);
 /// the first Get-CubeCustomer does.
 /// </summary>
-[Cmdlet(VerbsCommunications.Connect, "Cube", DefaultParameterSetName = AccountWithToken)]
+[Cmdlet(VerbsCommunications.Connect, "Cube", DefaultParameterSetName = AccountWithToken, HelpUri = HelpUri + "Connect-Cube.md")]
 [OutputType(typeof(Connection))]
 public sealed class ConnectCubeCommand : CubeCmdlet
 {
@@ -84,6 +84,13 @@ public sealed class ConnectCubeCommand : CubeCmdlet
     /// <summary>Also write the connection to the pipeline.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
+
+    /// <summary>
+    /// Only make the connection and write it to the pipeline, as New-PSSession does: the
+    /// session's default stays as it was (for -Connection, or a second Cube beside the default).
+    /// </summary>
+    [Parameter]
+    public SwitchParameter NoDefault { get; set; }
 
     /// <summary>Test the connection now (as Test-CubeConnection does) and keep it only if the test passes.</summary>
     [Parameter]
@@ -159,6 +166,13 @@ public sealed class ConnectCubeCommand : CubeCmdlet
         else if (SkipCertificateCheck)
         {
             WriteWarning("Certificate checks are off for " + connection.BaseUri + ": anyone on the network path could pose as Cube and read the credentials. Use -SkipCertificateCheck only with test hosts.");
+        }
+
+        if (NoDefault)
+        {
+            WriteVerbose("Connected to " + connection + "; the session's default connection is as it was.");
+            WriteObject(connection);
+            return;
         }
 
         ConnectionRegistry.SetCurrent(connection);

@@ -20,6 +20,12 @@ public abstract class CubeCmdlet : PSCmdlet, IDisposable
     private ProgressReporter? _progress;
     private bool _disposed;
 
+    /// <summary>
+    /// Where Get-Help -Online finds a cmdlet's help: its Markdown source in the repository (the
+    /// manifest's ProjectUri; a test checks both), followed by the cmdlet's name and ".md".
+    /// </summary>
+    private protected const string HelpUri = "https://github.com/cubeps/CubePS/blob/main/src/CubePS/help/";
+
     private protected CancellationToken StopToken => _stopping.Token;
 
     internal ProgressReporter Progress => _progress ??= new ProgressReporter(this, MyInvocation.MyCommand.Name, IsPreferenceOn("ProgressPreference", null));

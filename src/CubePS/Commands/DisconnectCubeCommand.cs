@@ -10,7 +10,7 @@ using CubePS.Validation;
 namespace CubePS.Commands;
 
 /// <summary>Disconnect-Cube: forgets this session's default connection and closes its sockets.</summary>
-[Cmdlet(VerbsCommunications.Disconnect, "Cube")]
+[Cmdlet(VerbsCommunications.Disconnect, "Cube", HelpUri = HelpUri + "Disconnect-Cube.md")]
 [OutputType(typeof(void))]
 public sealed class DisconnectCubeCommand : CubeCmdlet
 {

@@ -19,7 +19,7 @@ namespace CubePS.Commands;
 /// Excel or a loader, an .xlsx workbook, or JSON Lines), with no object in between, written whole
 /// or not at all.
 /// </summary>
-[Cmdlet(VerbsData.Export, "CubeCustomer", DefaultParameterSetName = PathSet, SupportsShouldProcess = true)]
+[Cmdlet(VerbsData.Export, "CubeCustomer", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, HelpUri = HelpUri + "Export-CubeCustomer.md")]
 [OutputType(typeof(ExportResult))]
 public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
 {

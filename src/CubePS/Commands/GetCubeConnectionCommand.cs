@@ -14,7 +14,7 @@ namespace CubePS.Commands;
 /// from Connect-Cube, or else the one the CUBE_* environment variables describe. Writes nothing
 /// when there is neither.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "CubeConnection")]
+[Cmdlet(VerbsCommon.Get, "CubeConnection", HelpUri = HelpUri + "Get-CubeConnection.md")]
 [OutputType(typeof(Connection))]
 public sealed class GetCubeConnectionCommand : CubeCmdlet
 {

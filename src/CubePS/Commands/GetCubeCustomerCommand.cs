@@ -11,7 +11,7 @@ namespace CubePS.Commands;
 /// so Export-Csv keeps every column. Records are downloaded and held compactly until the last
 /// assignment is in, then written one object at a time.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "CubeCustomer", SupportsPaging = true)]
+[Cmdlet(VerbsCommon.Get, "CubeCustomer", SupportsPaging = true, HelpUri = HelpUri + "Get-CubeCustomer.md")]
 [OutputType(CustomerObjectFactory.TypeName)]
 public sealed class GetCubeCustomerCommand : CubeCustomerCmdlet
 {

@@ -10,7 +10,7 @@ namespace CubePS.Commands;
 /// TLS is agreed, and with -AssignmentId Cube accepts the credentials for that assignment's first
 /// page. A failed test is a result (or $false with -Quiet), never an error.
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Test, "CubeConnection")]
+[Cmdlet(VerbsDiagnostic.Test, "CubeConnection", HelpUri = HelpUri + "Test-CubeConnection.md")]
 [OutputType(typeof(ConnectionTest), typeof(bool))]
 public sealed class TestCubeConnectionCommand : CubeConnectionCmdlet
 {
