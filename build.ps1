@@ -14,6 +14,11 @@
     Simulator  Build, start the Cube simulator and print how to connect to it; runs until Ctrl+C.
     Bench    Build, then measure CubePS against an Invoke-RestMethod loop (out/bench).
     Package  Build, then out/CubePS.<version>.nupkg through Publish-PSResource.
+    Publish  Build, then Publish-PSResource to -Repository: PSGallery (the default), or a folder
+             (a local file repository, to try it). The Gallery's API key comes from the
+             CUBEPS_GALLERY_API_KEY environment variable, else from SecretManagement
+             (Get-Secret CubePSGalleryApiKey): never from the command line, never in the output.
+             -WhatIf builds and shows what would go where, and publishes nothing.
     Fuzz     SharpFuzz and AFL++ on the page reader for -Minutes (default 10), findings in out/fuzz;
              installs Debian's afl++ when missing (as root). Not part of Test or CI: tests/fuzz/README.md.
     Clean    Remove out/ and the bin/obj folders.
@@ -23,10 +28,13 @@
 
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Fuzz -Minutes 1
+
+.EXAMPLE
+    $env:CUBEPS_GALLERY_API_KEY = Get-Secret CubePSGalleryApiKey -AsPlainText; dotnet pwsh ./build.ps1 -Task Publish -WhatIf
 #>
-[CmdletBinding()]
+[CmdletBinding(SupportsShouldProcess)]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Simulator', 'Bench', 'Package', 'Fuzz', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Simulator', 'Bench', 'Package', 'Publish', 'Fuzz', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Release', 'Debug')]
@@ -40,11 +48,17 @@ param(
     [ValidateRange(0, 65535)]
     [int] $Port = 0,
 
-    # -Task Simulator: use what out/ holds instead of building first.
+    # -Task Publish: PSGallery, or the path of a folder (a local file repository).
+    [string] $Repository = 'PSGallery',
+
+    # -Task Simulator and Publish: use what out/ holds instead of building first.
     [switch] $NoBuild
 )
 
 $ErrorActionPreference = 'Stop'
+# -WhatIf is for the Publish task alone (Invoke-Publish asks $PSCmdlet.ShouldProcess); the build's
+# own file operations run as usual.
+$WhatIfPreference = $false
 Set-StrictMode -Version Latest
 
 # The SDK this repository builds with (global.json says the same to dotnet itself): on an older
@@ -178,6 +192,45 @@ function Invoke-Package {
     Write-Host "Package: $package"
 }
 
+function Get-GalleryApiKey {
+    # The Gallery's API key: CUBEPS_GALLERY_API_KEY, else the SecretManagement secret
+    # CubePSGalleryApiKey; $null when neither is there. Never written anywhere.
+    if ($env:CUBEPS_GALLERY_API_KEY) { return $env:CUBEPS_GALLERY_API_KEY }
+    if (Get-Command -Name Get-Secret -ErrorAction SilentlyContinue) {
+        $secret = Get-Secret -Name CubePSGalleryApiKey -AsPlainText -ErrorAction SilentlyContinue
+        if ($secret) { return [string]$secret }
+    }
+    return $null
+}
+
+function Invoke-Publish {
+    $toGallery = $Repository -eq 'PSGallery'
+    $folder = if (-not $toGallery) { (Resolve-Path -LiteralPath $Repository).Path }
+    $target = if ($toGallery) { 'the PowerShell Gallery (PSGallery)' } else { "the local repository $folder" }
+    # Checked before anything is built or sent: a Gallery publish without a key fails at once.
+    $apiKey = Get-GalleryApiKey
+    if ($toGallery -and -not $apiKey) {
+        throw 'No API key for the PowerShell Gallery: set CUBEPS_GALLERY_API_KEY in the environment, or store it with SecretManagement (Set-Secret -Name CubePSGalleryApiKey). It is never taken from the command line.'
+    }
+    if (-not $NoBuild) { Invoke-Build }
+
+    $files = Get-ChildItem -LiteralPath $ModuleOut -Recurse -File | ForEach-Object { [IO.Path]::GetRelativePath($ModuleOut, $_.FullName) -replace '\\', '/' } | Sort-Object
+    Write-Host "$ModuleName $Version to ${target}: $($files.Count) files"
+    foreach ($file in $files) { Write-Host "  $file" }
+    if (-not $PSCmdlet.ShouldProcess("$ModuleName $Version ($($files.Count) files) to $target", 'Publish-PSResource')) { return }
+
+    $isolated = Join-Path ([IO.Path]::GetTempPath()) ("cubeps-home-" + [guid]::NewGuid().ToString('N'))
+    try {
+        $environment = New-IsolatedHome $isolated
+        if ($apiKey) { $environment['CUBEPS_PUBLISH_API_KEY'] = $apiKey }
+        $arguments = if ($toGallery) { @('-ModulePath', $ModuleOut, '-Repository', 'PSGallery') } else { @('-ModulePath', $ModuleOut, '-OutputDirectory', $folder) }
+        $exitCode = Invoke-Pwsh -File (Join-Path $Root '.build/Publish-CubePackage.ps1') -ArgumentList $arguments -Environment $environment
+    }
+    finally { Remove-Item -LiteralPath $isolated -Recurse -Force -ErrorAction SilentlyContinue }
+    if ($exitCode -ne 0) { throw "Publish-PSResource failed (exit code $exitCode): $ModuleName $Version was not published to $target." }
+    Write-Host "Published $ModuleName $Version to $target."
+}
+
 function Read-UnitTestCounts {
     # Passed and failed counts from a TRX file; tests that did not run count as failed.
     param([string] $TrxPath)
@@ -286,5 +339,6 @@ switch ($Task) {
     'Simulator' { Invoke-Simulator }
     'Bench' { Invoke-Bench }
     'Package' { Invoke-Build; Invoke-Package }
+    'Publish' { Invoke-Publish }
     'Fuzz' { Invoke-Fuzz }
 }
