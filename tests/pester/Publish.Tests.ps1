@@ -83,3 +83,18 @@ function Get-Secret { param([string] `$Name, [switch] `$AsPlainText) "`$Name `$A
         (Get-Command (Join-Path $root '.build/Publish-CubePackage.ps1')).Parameters.Keys | Should -Not -Match 'Key|Secret|Token'
     }
 }
+
+Describe "Hosted CI's Windows PowerShell 5.1 smoke test" {
+    It 'imports the module and reads and exports customers from its own simulator (here in PowerShell 7)' {
+        $run = Invoke-PwshProcess -ArgumentList '-File', (Join-Path $root 'tests/smoke/Invoke-SmokeTest.ps1'), '-ModulePath', (Get-CubeModulePath), '-SimulatorPath', (Get-SimulatorPath) -CaptureOutput
+        $run.ExitCode | Should -Be 0 -Because ($run.Output + $run.Error -join "`n")
+        $run.Output | Should -Contain 'ok: Get-CubeCustomer reads the 10 customers of assignment 9'
+        $run.Output[-1] | Should -Be 'Smoke test passed.'
+    }
+
+    It 'fails with -RequireDesktop anywhere but Windows PowerShell 5.1' {
+        $run = Invoke-PwshProcess -ArgumentList '-File', (Join-Path $root 'tests/smoke/Invoke-SmokeTest.ps1'), '-ModulePath', (Get-CubeModulePath), '-SimulatorPath', (Get-SimulatorPath), '-RequireDesktop' -CaptureOutput
+        $run.ExitCode | Should -Not -Be 0
+        $run.Error | Should -Match 'Smoke test failed: this is Windows PowerShell 5\.1'
+    }
+}
