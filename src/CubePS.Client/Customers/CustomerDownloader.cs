@@ -183,7 +183,7 @@ internal sealed class CustomerDownloader
         {
             _log.Warning(string.Format(
                 CultureInfo.InvariantCulture,
-                "Assignment {0} kept changing while it was read ({1}), and {2} reads never agreed: the call goes on with the {3} it has, each once, but customers added or removed meanwhile may be missing (-WarningAction Stop ends the call here instead).",
+                "Assignment {0} kept changing while it was read ({1}), and {2} reads never agreed: the call goes on with the {3} it has, each once, but customers added or removed meanwhile may be missing (-RequireCompleteRead fails the assignment instead, with CubeIncompleteRead).",
                 assignmentId,
                 DescribeChange(read),
                 reads,
