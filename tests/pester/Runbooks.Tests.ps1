@@ -231,3 +231,36 @@ $readState
         if ($Zone -eq 'Asia/Shanghai') { $run.Output | Should -Contain 'LOCAL:2024-03-02 00:00' -Because 'there the cut-off is local midnight' }
     }
 }
+
+Describe "README's examples" {
+    BeforeDiscovery {
+        # Every powershell block of README.md that needs no account, typed secret, vault, Azure
+        # Automation or Gallery (those name acme or prompt), and is not one of the runbooks above.
+        $readme = Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot '../../README.md')
+        $script:examples = @([regex]::Matches($readme, '(?ms)^```powershell\r?\n(.*?)^```') | ForEach-Object {
+                $block = $_.Groups[1].Value
+                $line = ($readme.Substring(0, $_.Index) -split "`n").Count
+                if ($block -notmatch 'Connect-Cube|Read-Host|Get-Secret|Get-Automation|Install-PSResource|\$state = |Windows PowerShell 5\.1 runbook') {
+                    @{ Line = $line; Block = $block }
+                }
+            })
+    }
+
+    It 'has the examples this test runs' {
+        $examples.Count | Should -BeGreaterOrEqual 6
+    }
+
+    It 'runs the block at README.md line <Line> as written, without an error' -ForEach $examples {
+        # The simulator's own assignments, as README's examples know them (9 holds customer 2488539).
+        Set-CubeSimulatorAssignment -BaseUri $sim.BaseUri -Id 9 -Setup @{ kind = 'b2b' }
+        Set-CubeSimulatorAssignment -BaseUri $sim.BaseUri -Id 12 -Setup @{ kind = 'b2c' }
+        $folder = Join-Path $root ("example-$Line")
+        $null = New-Item -ItemType Directory -Path $folder
+        # What the examples assume is at hand: a file of assignments, one of wanted customers, and earlier results.
+        "assignment_id`n9`n12" | Set-Content -LiteralPath "$folder/assignments.csv"
+        "assignment_id,customer_id`n9,2488539`n12,3100001" | Set-Content -LiteralPath "$folder/wanted.csv"
+        $run = Invoke-Runbook -Block $Block -Prologue "Set-Location '$folder'; `$ErrorActionPreference = 'Stop'; `$old = Get-CubeCustomer 12"
+        $run.ExitCode | Should -Be 0 -Because ($run.Output + $run.Error -join "`n")
+        $run.Error | Should -BeNullOrEmpty
+    }
+}

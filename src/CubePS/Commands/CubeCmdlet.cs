@@ -237,7 +237,8 @@ public abstract class CubeCmdlet : PSCmdlet, IDisposable
     /// <summary>
     /// Runs a stage of the cmdlet. A CubeException that reaches here ends the call with its own id;
     /// any other failure (a bug) ends it with CubeUnexpectedError. PowerShell's own exceptions
-    /// (a terminating error already made, a stopped pipeline) pass through untouched.
+    /// (a terminating error already made, a stopped pipeline) pass through untouched, and so does
+    /// a failure of the host that a write or prompt carried here in a HostFailure.
     /// </summary>
     private void Guard(Action stage)
     {
