@@ -214,6 +214,9 @@ public sealed class Connection : IDisposable
         ? (Proxy is null ? "The system's proxy " : "The proxy ") + proxy.Scheme + "://" + proxy.Authority
         : "The system's proxy";
 
+    /// <summary>" through the proxy ..." when requests go through a proxy (given or the system's), else empty: for messages about reaching Cube.</summary>
+    internal string ThroughProxy => (Proxy ?? SystemProxy) is null ? string.Empty : " through " + char.ToLowerInvariant(ProxyDescription[0]) + ProxyDescription.Substring(1);
+
     /// <summary>Who the connection acts as, in words fit for a message.</summary>
     internal string Identity => AuthenticationKind == CubeAuthenticationKind.Token ? "the token" : "user " + UserName;
 

@@ -57,6 +57,19 @@ Get-CubeConnection | Format-List | Out-String -Width 200
         $run.Output | Should -Contain 'SYSTEM:'
     }
 
+    It 'is named when Cube cannot be reached through it' {
+        # Nothing listens on port 9 (discard): the proxy refuses the connection.
+        $script = @"
+Import-Module '$(Get-CubeModulePath)'
+Connect-Cube -Account acme -Token (ConvertTo-SecureString 'a-token-1234' -AsPlainText -Force)
+try { Get-CubeCustomer 9 -MaximumRetryCount 0 -ErrorAction Stop } catch { 'ERROR:' + `$_.FullyQualifiedErrorId + ':' + `$_.Exception.Message }
+"@
+        $run = Invoke-PwshProcess -ArgumentList '-Command', $script -Environment @{ HTTPS_PROXY = 'http://127.0.0.1:9'; NO_PROXY = '' } -CaptureOutput
+        $line = $run.Output | Where-Object { $_ -like 'ERROR:*' }
+        $line | Should -Match '^ERROR:CubeConnectionFailed'
+        $line | Should -Match ([regex]::Escape("Could not reach Cube at https://acme.headshed.com through the system's proxy http://127.0.0.1:9:"))
+    }
+
     It 'is named in the error when it refuses to pass a request on' {
         # The simulator is also a proxy that wants credentials of its own (407).
         $script = @"

@@ -186,7 +186,7 @@ internal sealed class RequestSender
         catch (HttpRequestException e)
         {
             throw context.ConnectionLost(
-                string.Format(CultureInfo.InvariantCulture, "Could not reach Cube at {0}: {1}", uri.GetLeftPart(UriPartial.Authority), InnermostMessage(e)),
+                string.Format(CultureInfo.InvariantCulture, "Could not reach Cube at {0}{1}: {2}", uri.GetLeftPart(UriPartial.Authority), _connection.ThroughProxy, InnermostMessage(e)),
                 e);
         }
         catch (IOException e)
