@@ -49,7 +49,7 @@ internal sealed class CustomerDownloader
     private readonly ICubeLog _log;
 
     public CustomerDownloader(Connection connection, RequestSettings settings, ICubeLog log)
-        : this(connection, new RequestSender(connection, settings, log), new RetryLoop(settings, log), log)
+        : this(connection, new RequestSender(connection, settings, log), new RetryLoop(settings, MaskingLog.Over(log, connection.Masker), gate: connection.RateGate), log)
     {
     }
 
@@ -235,7 +235,7 @@ internal sealed class CustomerDownloader
             if (predictor is not null)
             {
                 var pagesAhead = PagesWorthFetching(into, sink.Filter.IsActive, page.Records, prefetcher.Window);
-                for (var ahead = pageNumber + 1; ahead <= Math.Min(predictor.LastPage, pageNumber + pagesAhead) && _connection.HasFreeSlots(SlotsLeftForOthers); ahead++)
+                for (var ahead = pageNumber + 1; ahead <= Math.Min(predictor.LastPage, pageNumber + pagesAhead) && _connection.HasFreeSlots(_sender.Settings.ThrottleLimit, SlotsLeftForOthers); ahead++)
                 {
                     prefetcher.Start(predictor.UriFor(ahead), ahead);
                 }
@@ -393,7 +393,7 @@ internal sealed class CustomerDownloader
             && Uri.TryCreate(pageUri, link, out var next)
             && CubeEndpoint.IsSameOrigin(_connection.BaseUri, next)
             && !visited.Contains(PageKey(next))
-            && _connection.HasFreeSlots(SlotsLeftForOthers))
+            && _connection.HasFreeSlots(_sender.Settings.ThrottleLimit, SlotsLeftForOthers))
         {
             prefetcher.Start(next, nextPageNumber);
         }

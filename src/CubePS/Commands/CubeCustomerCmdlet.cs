@@ -80,6 +80,11 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
     [ValidateRange(0, int.MaxValue)]
     public int? RetryIntervalSec { get; set; }
 
+    /// <summary>Requests in flight to Cube at once, at most, for this call (the connection's -ThrottleLimit by default).</summary>
+    [Parameter]
+    [ValidateRange(1, RequestSettings.MaximumThrottleLimit)]
+    public int? ThrottleLimit { get; set; }
+
     /// <summary>The assignments of the call, in the order asked for.</summary>
     private protected IReadOnlyList<int> AssignmentIdsAsked() => _assignmentOrder;
 
@@ -135,7 +140,7 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
     private protected CustomerCollection DownloadAll(ulong skip, ulong first, out bool allRead, out int assignmentsRead)
     {
         var connection = ResolveConnection();
-        var settings = connection.RequestSettings.With(TimeoutSec, MaximumRetryCount, RetryIntervalSec);
+        var settings = connection.RequestSettings.With(TimeoutSec, MaximumRetryCount, RetryIntervalSec, ThrottleLimit);
         var collection = _collection = new CustomerCollection(new CustomerCollectionOptions
         {
             Skip = skip,
