@@ -94,7 +94,7 @@ internal sealed class AssignmentBatch
                 continue;
             }
 
-            readAhead?.Advance(index);
+            readAhead?.Advance(index, startMore: !breaker.IsSuspicious);
             var downloader = breaker.IsSuspicious ? probe : reader;
             downloader.Position = (index, assignmentIds.Count);
             try

@@ -58,8 +58,12 @@ internal sealed class AssignmentReadAhead : IDisposable
     /// <summary>Assignments read ahead of the one being read, at most (started or held).</summary>
     private int MostAhead => 2 * _chains;
 
-    /// <summary>The reader begins assignment number <paramref name="index"/> (0-based, in call order): keep the ones after it coming.</summary>
-    public void Advance(int index)
+    /// <summary>
+    /// The reader begins assignment number <paramref name="index"/> (0-based, in call order): keep
+    /// the ones after it coming, unless <paramref name="startMore"/> is false (Cube seems to be
+    /// down: what is under way goes on, nothing more is asked of it until an assignment is read).
+    /// </summary>
+    public void Advance(int index, bool startMore = true)
     {
         lock (_lock)
         {
@@ -70,7 +74,10 @@ internal sealed class AssignmentReadAhead : IDisposable
             }
         }
 
-        Pump();
+        if (startMore)
+        {
+            Pump();
+        }
     }
 
     /// <summary>
@@ -204,6 +211,7 @@ internal sealed class AssignmentReadAhead : IDisposable
 
     private async Task RunChainAsync(Ahead ahead)
     {
+        var failed = false;
         try
         {
             var uri = CubeEndpoint.CustomersUri(_connection.BaseUri, ahead.AssignmentId);
@@ -231,7 +239,9 @@ internal sealed class AssignmentReadAhead : IDisposable
                 }
                 catch
                 {
-                    // The failure waits in the page for the reader, which meets it in the assignment's turn.
+                    // The failure waits in the page for the reader, which meets it in the assignment's
+                    // turn; no other chain starts for it, so a Cube that is down is not asked more.
+                    failed = true;
                     return;
                 }
 
@@ -254,7 +264,10 @@ internal sealed class AssignmentReadAhead : IDisposable
                 _running--;
             }
 
-            Pump();
+            if (!failed)
+            {
+                Pump();
+            }
         }
     }
 

@@ -36,15 +36,18 @@ internal sealed class RetryLoop
     public async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
     {
         var waited = TimeSpan.Zero;
+        var justWaited = false;
         for (var retry = 1; ; retry++)
         {
-            if (_gate?.Remaining is { } paused && paused > TimeSpan.Zero)
+            // A pause this request was itself asked for is waited below; only another's is waited here.
+            if (!justWaited && _gate?.Remaining is { } paused && paused > TimeSpan.Zero)
             {
                 _log.Verbose(string.Format(CultureInfo.InvariantCulture, "Cube asked for a pause (429 or 503 to another request); waiting {0:0.0} s before this request.", paused.TotalSeconds));
                 await _delay(paused, cancellationToken).ConfigureAwait(false);
                 waited += paused;
             }
 
+            justWaited = false;
             try
             {
                 return await attempt(cancellationToken).ConfigureAwait(false);
@@ -88,6 +91,7 @@ internal sealed class RetryLoop
                     e.RetryAfter.HasValue ? " (the server's Retry-After)" : string.Empty));
                 await _delay(wait, cancellationToken).ConfigureAwait(false);
                 waited += wait;
+                justWaited = true;
             }
         }
     }
