@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Text;
 using CubePS.Http;
 using CubePS.Selection;
-using Xunit.Abstractions;
 
 namespace CubePS.Client.Tests;
 
@@ -295,6 +294,9 @@ internal sealed class BatchRun : IDisposable
     /// <summary>"read 5" or "failed 5 CubeAssignmentNotFound", in the order reported.</summary>
     public List<string> Outcomes { get; } = new();
 
+    /// <summary>The errors reported for single assignments, in order.</summary>
+    public List<CubeException> Errors { get; } = new();
+
     public IEnumerable<string> Warnings => Log.Messages.Where(m => m.StartsWith("WARNING:", StringComparison.Ordinal));
 
     public Exception? Error { get; private set; }
@@ -317,7 +319,7 @@ internal sealed class BatchRun : IDisposable
         });
         try
         {
-            await Batch.RunAsync(ids, _ => null, collection, new Recorder(Outcomes), CancellationToken.None);
+            await Batch.RunAsync(ids, _ => null, collection, new Recorder(Outcomes, Errors), CancellationToken.None);
         }
         catch (Exception e)
         {
@@ -332,12 +334,21 @@ internal sealed class BatchRun : IDisposable
     private sealed class Recorder : IAssignmentOutcomes
     {
         private readonly List<string> _outcomes;
+        private readonly List<CubeException> _errors;
 
-        public Recorder(List<string> outcomes) => _outcomes = outcomes;
+        public Recorder(List<string> outcomes, List<CubeException> errors)
+        {
+            _outcomes = outcomes;
+            _errors = errors;
+        }
 
         public void Read(int assignmentId, DownloadResult result) => _outcomes.Add("read " + assignmentId);
 
-        public void Failed(CubeException error) => _outcomes.Add("failed " + error.TargetObject + " " + error.ErrorId);
+        public void Failed(CubeException error)
+        {
+            _outcomes.Add("failed " + error.TargetObject + " " + error.ErrorId);
+            _errors.Add(error);
+        }
     }
 }
 
