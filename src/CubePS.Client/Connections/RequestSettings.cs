@@ -23,7 +23,7 @@ internal sealed class RequestSettings
     /// <summary>
     /// Requests in flight to one Cube at once, by default: enough to hide the latency of a remote
     /// Cube (eight replies of 50 ms each arrive about as fast as one does), few enough that one
-    /// call is not a burden a Cube notices, and the same as ForEach-Object -Parallel's default.
+    /// call is not a burden a Cube notices.
     /// </summary>
     public const int DefaultThrottleLimit = 8;
 
