@@ -19,7 +19,8 @@
     100), with 50 ms of latency per reply and without: the Invoke-RestMethod loop one assignment
     after another (1m), the same loop in ForEach-Object -Parallel -ThrottleLimit 8 (1p), case 2 and
     case 6 with every id in one call. Prints a table with the ratios and writes
-    out/bench/results.json. -ManyOnly measures only the many-assignments row.
+    out/bench/results.json. Last, the outage case: the same call while nothing listens (2 retries
+    of 1 s), against one assignment. -ManyOnly measures only these last rows.
 #>
 param(
     [Parameter(Mandatory)][string] $ModulePath,
@@ -64,6 +65,10 @@ $simulator = Start-CubeSimulator -SimulatorPath $SimulatorPath -ExtraArguments (
     '--synthetic', "$uniqueSmall=$uniqueSmallRecords`:$PageSize`:0:unique",
     '--synthetic', "$uniqueLarge=$uniqueLargeRecords`:$PageSize`:0:unique") + $manySetup)
 $remote = Start-CubeSimulator -SimulatorPath $SimulatorPath -ExtraArguments (@('--reply-delay-ms', "$ManyLatencyMs") + $manySetup)
+
+# Cube down: a loopback port nothing listens on (connections refused at once).
+$listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+$listener.Start(); $downUri = "http://127.0.0.1:$($listener.LocalEndpoint.Port)/"; $listener.Stop()
 
 function Get-SpoolBytes {
     # The size of the module's temporary spool file(s) that process $ProcessId holds open. They are
@@ -134,6 +139,7 @@ function Measure-Cases {
             FileMB          = $best.fileMB
             SpoolMB         = ($results | Measure-Object spoolMB -Maximum).Maximum
             OpenSpoolsAfter = ($results | Measure-Object openSpoolsAfter -Maximum).Maximum
+            LastError       = $best.lastError
         }
     }
     return $cases
@@ -164,6 +170,8 @@ try {
         @{ Name = 'ManyIrmParallelNoLatency'; Case = 'IrmParallelCsv'; AssignmentId = $manyRange; Label = '1p. ForEach-Object -Parallel -ThrottleLimit 8' }
         @{ Name = 'ManyCubeCsvNoLatency'; Case = 'CubeCsv'; AssignmentId = $manyRange; Label = "2. Get-CubeCustomer | Export-Csv, $manyLabel" }
         @{ Name = 'ManyExportCsvNoLatency'; Case = 'ExportCsv'; AssignmentId = $manyRange; Label = "6. Export-CubeCustomer, $manyLabel" }
+        @{ Name = 'DownOne'; Case = 'CubeDown'; AssignmentId = "$manyFirst"; BaseUri = $downUri; Label = 'Cube down: 1 assignment, 2 retries of 1 s' }
+        @{ Name = 'DownMany'; Case = 'CubeDown'; AssignmentId = $manyRange; BaseUri = $downUri; Label = "Cube down: $manyLabel, the same" }
     )
     $oneAssignmentCases = @(
         @{ Name = 'IrmCsv'; Case = 'IrmCsv'; AssignmentId = $normal; Label = '1. Invoke-RestMethod loop | Export-Csv' }
@@ -211,6 +219,9 @@ $targets = @(
     [pscustomobject]@{ Target = "$manyLabel, $ManyLatencyMs ms: case 6 at least 1.5x faster than the -Parallel loop (1p)"; Measured = "$manyVsParallel x"; Result = Test-Target ($manyVsParallel -ge 1.5) }
     [pscustomobject]@{ Target = "$manyLabel, $ManyLatencyMs ms: case 6 at least 4x faster than the loop (1m)"; Measured = "$manyVsLoop x"; Result = Test-Target ($manyVsLoop -ge 4) }
     [pscustomobject]@{ Target = "$manyLabel, no latency: case 6 at least 3x faster than either loop"; Measured = "$manyNoLatency x"; Result = Test-Target ($manyNoLatency -ge 3) }
+    # The retries of one assignment wait 1 to 1.5 s and 2 to 3 s (jitter): a call over many ends
+    # within that budget, not one per assignment.
+    [pscustomobject]@{ Target = "Cube down, $manyLabel`: ends with CubeUnavailable within one assignment's retries (4.5 s of waits) and 1 s"; Measured = "$($cases.DownMany.Seconds) s ($($cases.DownOne.Seconds) s for one assignment), $($cases.DownMany.LastError)"; Result = Test-Target ($cases.DownMany.Seconds -le 5.5 -and $cases.DownMany.LastError -like 'CubeUnavailable*') }
 )
 if (-not $ManyOnly) {
     $speedup = [math]::Round($cases.IrmCsv.Seconds / $cases.CubeCsv.Seconds, 2)

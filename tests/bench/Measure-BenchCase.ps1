@@ -5,7 +5,7 @@
     and what it produced. Started by Invoke-Benchmark.ps1.
 #>
 param(
-    [Parameter(Mandatory)][ValidateSet('IrmCsv', 'IrmParallelCsv', 'CubeCsv', 'CubeMeasure', 'CubeFirst10', 'ExportCsv', 'ExportXlsx', 'ExportJsonLines')][string] $Case,
+    [Parameter(Mandatory)][ValidateSet('IrmCsv', 'IrmParallelCsv', 'CubeDown', 'CubeCsv', 'CubeMeasure', 'CubeFirst10', 'ExportCsv', 'ExportXlsx', 'ExportJsonLines')][string] $Case,
     [Parameter(Mandatory)][string] $ModulePath,
     [Parameter(Mandatory)][string] $BaseUri,
     # One id, or a range of them ('200001-200100'): the many-assignments row.
@@ -33,6 +33,7 @@ if ($Case -notlike 'Irm*') {
 $ids = if ($AssignmentId -match '^(\d+)-(\d+)$') { [int[]]([int]$Matches[1]..[int]$Matches[2]) } else { [int[]]@([int]$AssignmentId) }
 
 $records = 0
+$lastError = $null
 $watch = [Diagnostics.Stopwatch]::StartNew()
 switch ($Case) {
     'IrmCsv' {
@@ -86,6 +87,11 @@ switch ($Case) {
         $CsvPath = [IO.Path]::ChangeExtension($CsvPath, '.jsonl')
         Export-CubeCustomer -AssignmentId $ids -LiteralPath $CsvPath
     }
+    'CubeDown' {
+        # Nothing listens at -BaseUri: the call ends with its errors; how long it takes is the case.
+        try { Get-CubeCustomer -AssignmentId $ids -MaximumRetryCount 2 -RetryIntervalSec 1 -ErrorAction SilentlyContinue | Out-Null }
+        catch { $lastError = $_.FullyQualifiedErrorId }
+    }
     'CubeMeasure' {
         $records = (Get-CubeCustomer -AssignmentId $ids | Measure-Object).Count
     }
@@ -130,4 +136,5 @@ $openSpools = if (Test-Path /proc/self/fd) { @(Get-ChildItem /proc/self/fd -Erro
     csvColumns    = $columns
     fileMB        = $fileMB
     openSpoolsAfter = $openSpools
+    lastError     = $lastError
 } | ConvertTo-Json -Compress
