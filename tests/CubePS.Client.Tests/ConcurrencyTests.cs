@@ -199,6 +199,32 @@ public class ConcurrencyTests
     }
 
     [Fact]
+    public async Task When_Cube_asks_for_a_longer_pause_than_CubePS_waits_nothing_more_is_asked_of_it()
+    {
+        // Assignment 2, read ahead, gets a 429 asking for an hour while 1 and 3 are still coming.
+        var cube = new ScriptedCube((request, _) =>
+        {
+            var (id, page) = Parse(request.RequestUri!);
+            if (id == 2)
+            {
+                var refused = FakeCube.Json("""{"detail": "Slow down."}""", (HttpStatusCode)429);
+                refused.Headers.TryAddWithoutValidation("Retry-After", "3600");
+                return (TimeSpan.FromMilliseconds(5), refused);
+            }
+
+            return (TimeSpan.FromMilliseconds(id == 1 ? 300 : 150), Page(id, page, records: 3, pageSize: 5));
+        });
+        using var run = await RunBatch(cube, 3, Enumerable.Range(1, 10).ToArray());
+
+        Assert.Equal(new[] { "read 1", "failed 2 CubeRateLimited" }, run.Outcomes.Take(2));
+        Assert.All(run.Outcomes.Skip(2), o => Assert.StartsWith("failed", o, StringComparison.Ordinal));
+        Assert.Contains("asks it nothing more", run.Errors[1].Message);
+
+        // Only what was under way when the answer came: no assignment after 3 was asked.
+        Assert.Equal(new[] { 1, 2, 3 }, cube.Requests.Select(u => Parse(u).Id).Distinct().OrderBy(id => id));
+    }
+
+    [Fact]
     public async Task When_Cube_refuses_every_connection_the_call_stops_after_three_assignments_with_one_error_naming_the_rest()
     {
         var handler = new RefusingHandler();

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using CubePS.Connections;
+using CubePS.Errors;
 using CubePS.Http;
 
 namespace CubePS.Customers;
@@ -41,6 +42,9 @@ internal sealed class AssignmentReadAhead : IDisposable
     private int _next;
     private int _running;
     private bool _disposed;
+
+    // Cube asked for a longer pause than CubePS waits (CubeRateLimited): no chain asks it anything more.
+    private bool _halted;
 
     /// <param name="assignments">The call's assignments in order, each once.</param>
     /// <param name="fetch">Fetches a whole page within the budget (retrying as the reader would).</param>
@@ -193,7 +197,7 @@ internal sealed class AssignmentReadAhead : IDisposable
         var starting = new List<Ahead>();
         lock (_lock)
         {
-            while (!_disposed && _running < _chains && _next < _assignments.Count && _next - _head <= MostAhead && _budget.HasRoom)
+            while (!_disposed && !_halted && _running < _chains && _next < _assignments.Count && _next - _head <= MostAhead && _budget.HasRoom)
             {
                 var ahead = new Ahead(_assignments[_next]);
                 _ahead[ahead.AssignmentId] = ahead;
@@ -221,7 +225,7 @@ internal sealed class AssignmentReadAhead : IDisposable
                 Task<FetchedPage> fetch;
                 lock (_lock)
                 {
-                    if (_disposed || ahead.TakenOver || !_budget.HasRoom)
+                    if (_disposed || _halted || ahead.TakenOver || !_budget.HasRoom)
                     {
                         return;
                     }
@@ -237,11 +241,19 @@ internal sealed class AssignmentReadAhead : IDisposable
                 {
                     page = await fetch.ConfigureAwait(false);
                 }
-                catch
+                catch (Exception e)
                 {
                     // The failure waits in the page for the reader, which meets it in the assignment's
                     // turn; no other chain starts for it, so a Cube that is down is not asked more.
                     failed = true;
+                    if (e is CubeException { ErrorId: CubeErrorIds.RateLimited })
+                    {
+                        lock (_lock)
+                        {
+                            _halted = true;
+                        }
+                    }
+
                     return;
                 }
 
