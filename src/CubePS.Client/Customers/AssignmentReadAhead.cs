@@ -136,7 +136,8 @@ internal sealed class AssignmentReadAhead : IDisposable
             Drop(ahead);
         }
 
-        Pump();
+        // The room it frees is used from the next Advance: after a failure that may mean Cube is
+        // down, the reader decides whether more is asked of it.
     }
 
     /// <summary>Stops every chain and frees what they hold (at the end of the call, or when it stops early).</summary>
