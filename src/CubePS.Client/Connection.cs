@@ -25,11 +25,12 @@ namespace CubePS;
 public sealed class Connection : IDisposable
 {
     /// <summary>
-    /// Requests of one connection under way at once, over all the calls and runspaces that share
-    /// it. A request takes a slot before its timeout starts, so waiting for a slot is never
-    /// counted as Cube being slow; pages fetched ahead take only slots nobody else is waiting for.
+    /// Requests of one connection under way at once by default, over all the calls and runspaces
+    /// that share it (-ThrottleLimit; see <see cref="RequestSettings.DefaultThrottleLimit"/>). A
+    /// request takes a slot before its timeout starts, so waiting for a slot is never counted as
+    /// Cube being slow; pages and assignments read ahead take only slots nobody else is waiting for.
     /// </summary>
-    internal const int RequestSlots = 8;
+    internal const int RequestSlots = RequestSettings.DefaultThrottleLimit;
 
     private static readonly string UserAgent = string.Format(
         CultureInfo.InvariantCulture,
@@ -38,7 +39,7 @@ public sealed class Connection : IDisposable
         RuntimeInformation.FrameworkDescription);
 
     private readonly object _clientGate = new();
-    private readonly SemaphoreSlim _slots = new(RequestSlots, RequestSlots);
+    private readonly RequestGate _slots = new();
     private readonly string _authorizationHeader;
     private readonly NetworkCredential? _proxyCredential;
     private readonly Func<HttpMessageHandler>? _handlerFactory;
@@ -161,6 +162,9 @@ public sealed class Connection : IDisposable
 
     public int RetryIntervalSec => RequestSettings.RetryIntervalSec;
 
+    /// <summary>Requests in flight to Cube at once, at most, for a call on this connection that gives no -ThrottleLimit of its own.</summary>
+    public int ThrottleLimit => RequestSettings.ThrottleLimit;
+
     public Uri? Proxy { get; }
 
     /// <summary>
@@ -258,16 +262,23 @@ public sealed class Connection : IDisposable
     /// <summary>A connection that sends its requests through <paramref name="handlerFactory"/> (tests).</summary>
     internal static Connection Create(ConnectionOptions options, Func<HttpMessageHandler> handlerFactory) => new(options, handlerFactory);
 
-    /// <summary>True when more than <paramref name="reserve"/> request slots are free now (for fetching ahead).</summary>
-    internal bool HasFreeSlots(int reserve) => _slots.CurrentCount > reserve;
+    /// <summary>Requests of this connection in flight now, and the most there were at once.</summary>
+    internal RequestGate Slots => _slots;
+
+    /// <summary>The gate every request of this connection passes, which a rate limit or an outage closes for all of them.</summary>
+    internal Http.RateGate RateGate { get; } = new();
+
+    /// <summary>True when, under <paramref name="limit"/>, more than <paramref name="reserve"/> request slots are free now and nobody waits (for reading ahead).</summary>
+    internal bool HasFreeSlots(int limit, int reserve) => _slots.HasFree(limit, reserve);
 
     /// <summary>
-    /// Waits for a request slot and returns it with the shared client, made on first use. The
-    /// lease keeps the client open until it is disposed, even when the connection is closed meanwhile.
+    /// Waits until fewer than <paramref name="limit"/> requests of this connection are in flight,
+    /// and returns the slot with the shared client, made on first use. The lease keeps the client
+    /// open until it is disposed, even when the connection is closed meanwhile.
     /// </summary>
-    internal async Task<RequestLease> AcquireRequestAsync(CancellationToken cancellationToken)
+    internal async Task<RequestLease> AcquireRequestAsync(int limit, CancellationToken cancellationToken)
     {
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _slots.EnterAsync(limit, cancellationToken).ConfigureAwait(false);
         try
         {
             SharedClient client;
@@ -281,7 +292,7 @@ public sealed class Connection : IDisposable
         }
         catch
         {
-            _slots.Release();
+            _slots.Leave();
             throw;
         }
     }
@@ -300,7 +311,7 @@ public sealed class Connection : IDisposable
             client.Client.Dispose();
         }
 
-        _slots.Release();
+        _slots.Leave();
     }
 
     private HttpClient CreateClient()
@@ -312,8 +323,9 @@ public sealed class Connection : IDisposable
         }
         else
         {
-            // Twice the slots: a connection on its way back to the pool never makes a request wait.
-            handler = HttpHandlerFactory.Create(Proxy, _proxyCredential, SkipCertificateCheck, 2 * RequestSlots, out var tlsLimitation);
+            // Twice the most slots a call may ask for: a connection on its way back to the pool never
+            // makes a request wait (the gate, not the handler, bounds what is in flight).
+            handler = HttpHandlerFactory.Create(Proxy, _proxyCredential, SkipCertificateCheck, 2 * RequestSettings.MaximumThrottleLimit, out var tlsLimitation);
             TlsLimitation = tlsLimitation;
         }
 

@@ -42,12 +42,18 @@ public sealed class SimulatorStats
     private readonly ConcurrentDictionary<int, int> _byAssignment = new();
     private int _requests;
     private int _active;
+    private int _mostActive;
     private int _aborted;
 
     public void Started(string host, int? assignmentId)
     {
         Interlocked.Increment(ref _requests);
-        Interlocked.Increment(ref _active);
+        var active = Interlocked.Increment(ref _active);
+        int most;
+        while (active > (most = Volatile.Read(ref _mostActive)) && Interlocked.CompareExchange(ref _mostActive, active, most) != most)
+        {
+        }
+
         _byHost.AddOrUpdate(host, 1, (_, n) => n + 1);
         if (assignmentId is { } id)
         {
@@ -70,12 +76,16 @@ public sealed class SimulatorStats
         _byAssignment.Clear();
         Interlocked.Exchange(ref _requests, 0);
         Interlocked.Exchange(ref _aborted, 0);
+        Interlocked.Exchange(ref _mostActive, Volatile.Read(ref _active));
     }
 
     public object Snapshot() => new
     {
         requests = Volatile.Read(ref _requests),
         active = Volatile.Read(ref _active),
+
+        // The most requests in flight at once since the last reset.
+        mostActive = Volatile.Read(ref _mostActive),
         aborted = Volatile.Read(ref _aborted),
         byHost = _byHost.ToDictionary(e => e.Key, e => e.Value),
         byAssignment = _byAssignment.ToDictionary(e => e.Key.ToString(), e => e.Value),

@@ -39,6 +39,12 @@ app.Use(async (context, next) =>
         return;
     }
 
+    if (options.ReplyDelayMs > 0 && context.Request.Path.StartsWithSegments("/crm"))
+    {
+        // Every reply of the API, a failure too, waits as a remote Cube's would.
+        await Task.Delay(options.ReplyDelayMs, context.RequestAborted);
+    }
+
     await next();
 });
 

@@ -19,6 +19,9 @@ public sealed class SimulatorOptions
     /// <summary>Page size of the built-in paged assignment (20).</summary>
     public int PageSize { get; private set; } = 100;
 
+    /// <summary>Milliseconds every reply of the customer API waits before it is sent (a remote Cube's latency), on top of an assignment's own.</summary>
+    public int ReplyDelayMs { get; private set; }
+
     /// <summary>Serve https with a self-signed certificate made at start (for certificate tests).</summary>
     public bool Https { get; private set; }
 
@@ -48,6 +51,7 @@ public sealed class SimulatorOptions
                 case "--password": options.Password = Value(); break;
                 case "--page-size": options.PageSize = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--https": options.Https = true; break;
+                case "--reply-delay-ms": options.ReplyDelayMs = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--parent-pid": options.ParentProcessId = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--synthetic":
                 {
@@ -57,7 +61,7 @@ public sealed class SimulatorOptions
                 }
 
                 case "--help":
-                    Console.WriteLine("CubeSimulator [--port N] [--port-file PATH] [--token T] [--user U] [--password P] [--page-size N] [--https] [--parent-pid PID] [--synthetic id=records[:pageSize[:latencyMs[:unique]]]]...");
+                    Console.WriteLine("CubeSimulator [--port N] [--port-file PATH] [--token T] [--user U] [--password P] [--page-size N] [--https] [--reply-delay-ms N] [--parent-pid PID] [--synthetic id=records[:pageSize[:latencyMs[:unique]]]]...");
                     Environment.Exit(0);
                     break;
                 default: throw new ArgumentException("Unknown option " + args[i]);

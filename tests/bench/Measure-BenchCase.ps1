@@ -5,10 +5,11 @@
     and what it produced. Started by Invoke-Benchmark.ps1.
 #>
 param(
-    [Parameter(Mandatory)][ValidateSet('IrmCsv', 'CubeCsv', 'CubeMeasure', 'CubeFirst10', 'ExportCsv', 'ExportXlsx', 'ExportJsonLines')][string] $Case,
+    [Parameter(Mandatory)][ValidateSet('IrmCsv', 'IrmParallelCsv', 'CubeDown', 'CubeCsv', 'CubeMeasure', 'CubeFirst10', 'ExportCsv', 'ExportXlsx', 'ExportJsonLines')][string] $Case,
     [Parameter(Mandatory)][string] $ModulePath,
     [Parameter(Mandatory)][string] $BaseUri,
-    [Parameter(Mandatory)][int] $AssignmentId,
+    # One id, or a range of them ('200001-200100'): the many-assignments row.
+    [Parameter(Mandatory)][string] $AssignmentId,
     [Parameter(Mandatory)][string] $Token,
     [Parameter(Mandatory)][string] $CsvPath
 )
@@ -24,53 +25,80 @@ function Get-PeakResidentMB {
     return [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 / 1MB
 }
 
-if ($Case -ne 'IrmCsv') {
+if ($Case -notlike 'Irm*') {
     Import-Module $ModulePath
     Connect-Cube -BaseUri $BaseUri -Token (ConvertTo-SecureString $Token -AsPlainText -Force)
 }
 
+$ids = if ($AssignmentId -match '^(\d+)-(\d+)$') { [int[]]([int]$Matches[1]..[int]$Matches[2]) } else { [int[]]@([int]$AssignmentId) }
+
 $records = 0
+$lastError = $null
 $watch = [Diagnostics.Stopwatch]::StartNew()
 switch ($Case) {
     'IrmCsv' {
         # The hand-written alternative, as a competent admin would write it: follow `next`,
         # collect every record in a List, then one Export-Csv.
+        # Many assignments: one after another.
         $headers = @{ Authorization = "Token $Token"; Accept = 'application/json' }
         $all = [System.Collections.Generic.List[object]]::new()
-        $uri = $BaseUri.TrimEnd('/') + "/crm/assignment_id/$AssignmentId/customers"
-        while ($uri) {
-            $page = Invoke-RestMethod -Uri $uri -Headers $headers
-            if ($page -is [array]) { $all.AddRange([object[]]$page); break }
-            $all.AddRange([object[]]$page.results)
-            $uri = $page.next
+        foreach ($id in $ids) {
+            $uri = $BaseUri.TrimEnd('/') + "/crm/assignment_id/$id/customers"
+            while ($uri) {
+                $page = Invoke-RestMethod -Uri $uri -Headers $headers
+                if ($page -is [array]) { $all.AddRange([object[]]$page); break }
+                $all.AddRange([object[]]$page.results)
+                $uri = $page.next
+            }
         }
         $all | Export-Csv -LiteralPath $CsvPath -NoTypeInformation
         $records = $all.Count
     }
+    'IrmParallelCsv' {
+        # What an experienced admin writes for many assignments: eight at once, each paged to its end.
+        $headers = @{ Authorization = "Token $Token"; Accept = 'application/json' }
+        $base = $BaseUri.TrimEnd('/')
+        $ids | ForEach-Object -ThrottleLimit 8 -Parallel {
+            $uri = $using:base + "/crm/assignment_id/$_/customers"
+            $list = [System.Collections.Generic.List[object]]::new()
+            while ($uri) {
+                $page = Invoke-RestMethod -Uri $uri -Headers $using:headers
+                if ($page -is [array]) { $list.AddRange([object[]]$page); break }
+                $list.AddRange([object[]]$page.results)
+                $uri = $page.next
+            }
+            $list
+        } | Export-Csv -LiteralPath $CsvPath -NoTypeInformation
+    }
     'CubeCsv' {
-        Get-CubeCustomer -AssignmentId $AssignmentId | Export-Csv -LiteralPath $CsvPath -NoTypeInformation
+        Get-CubeCustomer -AssignmentId $ids | Export-Csv -LiteralPath $CsvPath -NoTypeInformation
     }
     'ExportCsv' {
-        Export-CubeCustomer -AssignmentId $AssignmentId -LiteralPath $CsvPath
+        Export-CubeCustomer -AssignmentId $ids -LiteralPath $CsvPath
     }
     'ExportXlsx' {
         $CsvPath = [IO.Path]::ChangeExtension($CsvPath, '.xlsx')
-        $written = Export-CubeCustomer -AssignmentId $AssignmentId -LiteralPath $CsvPath -PassThru
+        $written = Export-CubeCustomer -AssignmentId $ids -LiteralPath $CsvPath -PassThru
         # The workbook is not read back here (that would be timed too); the count is the cmdlet's own.
         $records = $written.Customers
         $columns = $written.Columns
     }
     'ExportJsonLines' {
         $CsvPath = [IO.Path]::ChangeExtension($CsvPath, '.jsonl')
-        Export-CubeCustomer -AssignmentId $AssignmentId -LiteralPath $CsvPath
+        Export-CubeCustomer -AssignmentId $ids -LiteralPath $CsvPath
+    }
+    'CubeDown' {
+        # Nothing listens at -BaseUri: the call ends with its errors; how long it takes is the case.
+        try { Get-CubeCustomer -AssignmentId $ids -MaximumRetryCount 2 -RetryIntervalSec 1 -ErrorAction SilentlyContinue | Out-Null }
+        catch { $lastError = $_.FullyQualifiedErrorId }
     }
     'CubeMeasure' {
-        $records = (Get-CubeCustomer -AssignmentId $AssignmentId | Measure-Object).Count
+        $records = (Get-CubeCustomer -AssignmentId $ids | Measure-Object).Count
     }
     'CubeFirst10' {
         # Time to the tenth object.
         $seen = 0
-        Get-CubeCustomer -AssignmentId $AssignmentId -First 10 | ForEach-Object { $seen++; if ($seen -eq 10) { $watch.Stop() } }
+        Get-CubeCustomer -AssignmentId $ids -First 10 | ForEach-Object { $seen++; if ($seen -eq 10) { $watch.Stop() } }
         $records = $seen
     }
 }
@@ -78,7 +106,7 @@ $watch.Stop()
 
 if ($Case -ne 'ExportXlsx') { $columns = 0 }
 $fileMB = 0
-if ($Case -in 'IrmCsv', 'CubeCsv', 'ExportCsv') {
+if ($Case -in 'IrmCsv', 'IrmParallelCsv', 'CubeCsv', 'ExportCsv') {
     # Rows and columns as a CSV reader sees them (the generated records have no line breaks in values).
     $reader = [IO.StreamReader]::new($CsvPath)
     $columns = ($reader.ReadLine() -split '","').Count
@@ -108,4 +136,5 @@ $openSpools = if (Test-Path /proc/self/fd) { @(Get-ChildItem /proc/self/fd -Erro
     csvColumns    = $columns
     fileMB        = $fileMB
     openSpoolsAfter = $openSpools
+    lastError     = $lastError
 } | ConvertTo-Json -Compress

@@ -33,6 +33,18 @@ Describe 'Progress' {
         $run.Progress[-1].RecordType | Should -Be 'Completed'
     }
 
+    It 'reports assignments done of all and the customers so far when a call reads many' {
+        foreach ($id in 7002..7009) { Set-SimulatorAssignment -Id $id -Setup @{ kind = 'synthetic'; records = 300; pageSize = 100; latencyMs = 300 } }
+        $run = Invoke-WithProgress 'Continue' '@(Get-CubeCustomer -AssignmentId (7002..7009) -ThrottleLimit 2).Count'
+        $run.Errors | Should -BeNullOrEmpty
+        $run.Output | Should -Be 2400
+        $reading = @($run.Progress | Where-Object StatusDescription -match 'assignments done')
+        $reading.Count | Should -BeGreaterThan 0
+        $reading[-1].StatusDescription | Should -Match '^\d of 8 assignments done, [\d,.\s]+ customers so far; Assignment 70\d\d: '
+        $reading[-1].PercentComplete | Should -BeGreaterThan 0
+        $run.Progress[-1].RecordType | Should -Be 'Completed'
+    }
+
     It 'reports nothing for work that ends within a second' {
         $run = Invoke-WithProgress 'Continue' '@(Get-CubeCustomer -AssignmentId 12).Count'
         $run.Output | Should -Be 4

@@ -401,6 +401,47 @@ Describe 'Reliability' {
     }
 
     Describe 'Concurrency' {
+        It 'reads many assignments at once, never more than -ThrottleLimit requests, and writes what one after another writes' {
+            $ids = foreach ($i in 1..12) { New-SimulatorAssignment @{ kind = 'synthetic'; records = 5 + (7 * $i); pageSize = 10; latencyMs = 60 } }
+            [array]::Reverse($ids)
+            $sequential = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $ids -ThrottleLimit 1 | ConvertTo-Csv }
+            Reset-SimulatorStats
+            $atOnce = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $ids -ThrottleLimit 3 | ConvertTo-Csv }
+            $stats = Get-SimulatorStats
+            $atOnce.Errors | Should -BeNullOrEmpty
+            $atOnce.Output.Count | Should -Be $sequential.Output.Count
+            ($atOnce.Output -join "`n") | Should -BeExactly ($sequential.Output -join "`n")
+            $stats.mostActive | Should -BeLessOrEqual 3
+            $stats.mostActive | Should -BeGreaterThan 1
+        }
+
+        It 'takes -ThrottleLimit from Connect-Cube as the connection''s default' {
+            $connection = Connect-Cube -BaseUri $sim.BaseUri -Token (Get-SimulatorToken) -ThrottleLimit 2 -PassThru
+            $connection.ThrottleLimit | Should -Be 2
+            (Get-CubeConnection).ThrottleLimit | Should -Be 2
+            $ids = foreach ($i in 1..6) { New-SimulatorAssignment @{ kind = 'synthetic'; records = 20; pageSize = 10; latencyMs = 60 } }
+            Reset-SimulatorStats
+            @(Get-CubeCustomer -AssignmentId $ids).Count | Should -Be 120
+            (Get-SimulatorStats).mostActive | Should -Be 2
+        }
+
+        It 'stops with one CubeUnavailable after three assignments when nothing listens, naming the ones not read' {
+            $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+            $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+            $connection = Connect-Cube -BaseUri "http://127.0.0.1:$port" -Token (Get-SimulatorToken) -PassThru
+            # The assignments tried each have their error, in order; then the one that ends the call.
+            $errors = @(try { Export-CubeCustomer -AssignmentId (1..10) -Path (Join-Path $TestDrive 'down.csv') -Connection $connection -MaximumRetryCount 1 -RetryIntervalSec 0 -ErrorAction Continue 2>&1 } catch { $_ })
+            $errors.Count | Should -Be 4
+            @($errors[0..2].FullyQualifiedErrorId) | Should -Be (@('CubeConnectionFailed,CubePS.Commands.ExportCubeCustomerCommand') * 3)
+            @($errors[0..2].TargetObject) | Should -Be @(1, 2, 3)
+            $err = $errors[3]
+            $err.FullyQualifiedErrorId | Should -Be 'CubeUnavailable,CubePS.Commands.ExportCubeCustomerCommand'
+            $err.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+            @($err.TargetObject) | Should -Be @(4..10)
+            $err.Exception.Message | Should -Match 'assignments 1, 2, 3 failed one after another .*the 7 assignments left: 4, 5, 6, 7, 8, 9, 10'
+            Join-Path $TestDrive 'down.csv' | Should -Not -Exist
+        }
+
         It 'serves several runspaces from one connection at once, each complete' {
             $connection = Connect-Cube -BaseUri $sim.BaseUri -Token (Get-SimulatorToken) -PassThru
             $modulePath = Get-CubeModulePath

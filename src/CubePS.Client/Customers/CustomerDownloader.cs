@@ -25,9 +25,6 @@ internal sealed class CustomerDownloader
     /// <summary>At most this many pages are fetched ahead of the one being read.</summary>
     internal const int MaximumPagesAhead = 4;
 
-    /// <summary>Pages fetched ahead are held in memory; together they stay under this.</summary>
-    internal const long PrefetchMemoryBudget = 32L * 1024 * 1024;
-
     /// <summary>Reads of one assignment at most, when it keeps changing while it is read.</summary>
     internal const int MaximumReads = 3;
 
@@ -40,7 +37,7 @@ internal sealed class CustomerDownloader
     /// </summary>
     internal const int MaximumPagesWithoutCount = 20_000;
 
-    /// <summary>Request slots that pages fetched ahead leave free for the pages other calls are waiting for.</summary>
+    /// <summary>Request slots that pages fetched ahead leave free for the pages others are waiting for.</summary>
     internal const int SlotsLeftForOthers = 2;
 
     private readonly Connection _connection;
@@ -49,7 +46,7 @@ internal sealed class CustomerDownloader
     private readonly ICubeLog _log;
 
     public CustomerDownloader(Connection connection, RequestSettings settings, ICubeLog log)
-        : this(connection, new RequestSender(connection, settings, log), new RetryLoop(settings, log), log)
+        : this(connection, new RequestSender(connection, settings, log), new RetryLoop(settings, MaskingLog.Over(log, connection.Masker), gate: connection.RateGate), log)
     {
     }
 
@@ -66,6 +63,18 @@ internal sealed class CustomerDownloader
         _retries = retries;
         _log = MaskingLog.Over(log, connection.Masker);
     }
+
+    /// <summary>The call's budget for pages held ahead (shared with <see cref="ReadAhead"/>); one of its own by default.</summary>
+    public ReadAheadBudget Budget { get; set; } = new();
+
+    /// <summary>The call's assignments fetched ahead, whose pages a read takes before requesting them itself; null: none.</summary>
+    public AssignmentReadAhead? ReadAhead { get; set; }
+
+    /// <summary>Where this assignment stands in its call, for progress: assignments done before it, and in all.</summary>
+    public (int Done, int Total) Position { get; set; } = (0, 1);
+
+    /// <summary>Fetches a whole page within the budget (retrying as needed), for reading later; the read-ahead of the call uses it too.</summary>
+    internal Task<FetchedPage> FetchAheadAsync(RequestContext context, CancellationToken cancellationToken) => FetchWholeAsync(context, cancellationToken);
 
     /// <summary>
     /// Adds the customers of <paramref name="assignmentId"/> to <paramref name="into"/>, only
@@ -93,6 +102,11 @@ internal sealed class CustomerDownloader
             {
                 into.Rollback(mark);
                 throw;
+            }
+            finally
+            {
+                // A read again requests every page anew; what was fetched ahead of this one is freed.
+                ReadAhead?.Forget(assignmentId);
             }
 
             var settled = !read.ShowsChange || (previous is not null && read.Agrees(previous));
@@ -209,19 +223,36 @@ internal sealed class CustomerDownloader
         PagePredictor? predictor = null;
         var read = new AssignmentRead();
         var pagesWithoutNewCustomers = 0;
+        long largestPage = 0;
 
         for (var pageNumber = 1; ; pageNumber++)
         {
             var context = new RequestContext(assignmentId, pageNumber, pageUri, _sender.Masker);
             var distinctBefore = sink.Ids.Count;
             var withoutIdBefore = sink.WithoutId;
-            var fetched = prefetcher.Take(pageUri);
-            var page = fetched is not null
-                ? await ParseFetchedAsync(fetched, sink, context, cancellationToken).ConfigureAwait(false)
-                : await FetchAndParseAsync(context, sink, into, link => PrefetchNamedLink(prefetcher, pageUri, pageNumber + 1, link, visited, into), cancellationToken).ConfigureAwait(false);
+            var fetched = prefetcher.Take(pageUri) ?? ReadAhead?.Take(assignmentId, pageUri);
+            var held = fetched is null ? null : await fetched.ConfigureAwait(false);
+            PageSummary page;
+            if (held is { IsHeld: true })
+            {
+                using (held)
+                {
+                    page = await ParseFetchedAsync(held, sink, context, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                // Not fetched ahead, or too large for the budget: read as it arrives, under the same limits.
+                page = await FetchAndParseAsync(context, sink, into, link => PrefetchNamedLink(prefetcher, assignmentId, pageUri, pageNumber + 1, link, visited, into), cancellationToken).ConfigureAwait(false);
+            }
 
             Note(read, page, sink);
-            _log.Progress(new DownloadProgress(assignmentId, pageNumber, sink.Received, read.LastCount));
+            _log.Progress(new DownloadProgress(assignmentId, pageNumber, sink.Received, read.LastCount)
+            {
+                AssignmentsDone = Position.Done,
+                AssignmentsTotal = Position.Total,
+                CustomersSoFar = into.RecordsReceived,
+            });
             if (page.Stopped || into.IsFull)
             {
                 return read;
@@ -247,10 +278,12 @@ internal sealed class CustomerDownloader
                     _sender.Masker.MaskUri(next)));
             }
 
+            // The window follows the largest page so far, not page 1 alone; the budget bounds the bytes in any case.
+            largestPage = Math.Max(largestPage, page.Bytes);
+            prefetcher.Window = PagesAhead(largestPage);
             if (pageNumber == 1)
             {
                 predictor = PagePredictor.TryCreate(next, page.Records, page.Count);
-                prefetcher.Window = PagesAhead(page.Bytes);
             }
             else if (predictor is not null && !predictor.Predicts(pageNumber + 1, next))
             {
@@ -262,9 +295,13 @@ internal sealed class CustomerDownloader
             if (predictor is not null)
             {
                 var pagesAhead = PagesWorthFetching(into, sink.Filter.IsActive, page.Records, prefetcher.Window);
-                for (var ahead = pageNumber + 1; ahead <= Math.Min(predictor.LastPage, pageNumber + pagesAhead) && _connection.HasFreeSlots(SlotsLeftForOthers); ahead++)
+                for (var ahead = pageNumber + 1; ahead <= Math.Min(predictor.LastPage, pageNumber + pagesAhead) && _connection.HasFreeSlots(_sender.Settings.ThrottleLimit, SlotsLeftForOthers) && Budget.HasRoom; ahead++)
                 {
-                    prefetcher.Start(predictor.UriFor(ahead), ahead);
+                    var uri = predictor.UriFor(ahead);
+                    if (ReadAhead?.Holds(assignmentId, uri) != true)
+                    {
+                        prefetcher.Start(uri, ahead);
+                    }
                 }
             }
 
@@ -347,9 +384,9 @@ internal sealed class CustomerDownloader
         return (int)Math.Min((ulong)window, pages);
     }
 
-    /// <summary>How many pages to fetch ahead, so that those held in memory stay within the budget.</summary>
-    private static int PagesAhead(long pageBytes) =>
-        (int)Math.Max(1, Math.Min(MaximumPagesAhead, PrefetchMemoryBudget / Math.Max(1, pageBytes)));
+    /// <summary>How many pages of this size to fetch ahead, so that those held in memory fit the budget.</summary>
+    private int PagesAhead(long pageBytes) =>
+        (int)Math.Max(1, Math.Min(MaximumPagesAhead, Budget.Limit / Math.Max(1, pageBytes)));
 
     /// <summary>
     /// Reads one page while it arrives, each attempt from the start: records of an attempt that
@@ -378,49 +415,84 @@ internal sealed class CustomerDownloader
             },
             cancellationToken);
 
-    /// <summary>Fetches a whole page into memory (retrying as needed) for reading later.</summary>
-    private Task<SegmentedBuffer> FetchWholeAsync(RequestContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Fetches a whole page into memory (retrying as needed) for reading later, counting its bytes
+    /// against the call's budget as they arrive. A page that reaches the budget is let go at once
+    /// (its reply closed, its bytes given back): the reader requests it again in its turn and reads
+    /// it as it arrives, so no page is ever held whole beyond the budget.
+    /// </summary>
+    private Task<FetchedPage> FetchWholeAsync(RequestContext context, CancellationToken cancellationToken)
     {
+        var budget = Budget;
         return _retries.RunAsync(
             async token =>
             {
                 using var reply = await _sender.GetAsync(context, token).ConfigureAwait(false);
                 var body = new SegmentedBuffer();
+                long counted = 0;
+                bool whole;
                 try
                 {
-                    await body.FillAsync(reply.Body, token).ConfigureAwait(false);
+                    whole = await body.FillAsync(
+                        reply.Body,
+                        () =>
+                        {
+                            if (!budget.TryTake(SegmentedBuffer.SegmentSize))
+                            {
+                                return false;
+                            }
+
+                            counted += SegmentedBuffer.SegmentSize;
+                            return true;
+                        },
+                        token).ConfigureAwait(false);
                 }
                 catch
                 {
                     body.Dispose();
+                    budget.Give(counted);
                     throw;
                 }
 
+                if (!whole)
+                {
+                    body.Dispose();
+                    budget.Give(counted);
+                    _log.Verbose(string.Format(
+                        CultureInfo.InvariantCulture,
+                        "{0}: more than the {1:N0} MB left for pages held ahead; it is read as it arrives in its turn instead.",
+                        context.Describe(),
+                        (budget.Limit - budget.Held) / 1048576.0));
+                    return FetchedPage.NotHeld();
+                }
+
                 LogBody(context, body.Length, reply.Stopwatch.Elapsed);
-                return body;
+                return FetchedPage.Held(body, reply.ContentType, budget, counted);
             },
             cancellationToken);
     }
 
-    private static async Task<PageSummary> ParseFetchedAsync(Task<SegmentedBuffer> fetched, CollectingSink sink, RequestContext context, CancellationToken cancellationToken)
+    /// <summary>Reads a page fetched ahead, with the content type its reply had, under the same limits as a page read as it arrives.</summary>
+    private static async Task<PageSummary> ParseFetchedAsync(FetchedPage fetched, CollectingSink sink, RequestContext context, CancellationToken cancellationToken)
     {
-        using var body = await fetched.ConfigureAwait(false);
-        using var stream = body.OpenRead();
+        using var stream = fetched.OpenRead();
         sink.BeginPage();
-        var page = await new PageReader(sink, context).ParseAsync(stream, null, cancellationToken).ConfigureAwait(false);
+        var page = await new PageReader(sink, context).ParseAsync(stream, fetched.ContentType, cancellationToken).ConfigureAwait(false);
         sink.EndPage();
         return page;
     }
 
     /// <summary>Starts fetching the page a <c>next</c> link names, when that link is one CubePS would follow.</summary>
-    private void PrefetchNamedLink(PagePrefetcher prefetcher, Uri pageUri, int nextPageNumber, string link, HashSet<string> visited, CustomerCollection into)
+    private void PrefetchNamedLink(PagePrefetcher prefetcher, int assignmentId, Uri pageUri, int nextPageNumber, string link, HashSet<string> visited, CustomerCollection into)
     {
         // With -First the page being read may be the last one needed: fetch nothing ahead of it.
         if (into.RecordsStillWanted is null
             && Uri.TryCreate(pageUri, link, out var next)
             && CubeEndpoint.IsSameOrigin(_connection.BaseUri, next)
             && !visited.Contains(PageKey(next))
-            && _connection.HasFreeSlots(SlotsLeftForOthers))
+            && ReadAhead?.Holds(assignmentId, next) != true
+            && Budget.HasRoom
+            && _connection.HasFreeSlots(_sender.Settings.ThrottleLimit, SlotsLeftForOthers))
         {
             prefetcher.Start(next, nextPageNumber);
         }

@@ -2,25 +2,24 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
-using CubePS.Storage;
 
 namespace CubePS.Customers;
 
 /// <summary>
-/// Pages being fetched ahead of the one being read, each into memory, at most a window of them at
-/// once. A page is only taken (and so only used) once the server's own links lead to it; the
+/// Pages being fetched ahead of the one being read, each into memory within the call's
+/// <see cref="ReadAheadBudget"/>, at most a window of them at once. A page is only taken (and so only used) once the server's own links lead to it; the
 /// others are cancelled when the prediction proves wrong or the download ends.
 /// </summary>
 internal sealed class PagePrefetcher : IDisposable
 {
     private readonly Dictionary<string, PendingPage> _pending = new(StringComparer.Ordinal);
     private readonly CancellationToken _cancellationToken;
-    private readonly Func<Uri, int, CancellationToken, Task<SegmentedBuffer>> _fetch;
+    private readonly Func<Uri, int, CancellationToken, Task<FetchedPage>> _fetch;
     private readonly Func<Uri, string> _pageKey;
 
     /// <param name="fetch">Fetches a whole page: its URI, its page number (for messages), the token.</param>
     /// <param name="pageKey">A page's identity (its URI without the fragment).</param>
-    public PagePrefetcher(Func<Uri, int, CancellationToken, Task<SegmentedBuffer>> fetch, Func<Uri, string> pageKey, CancellationToken cancellationToken)
+    public PagePrefetcher(Func<Uri, int, CancellationToken, Task<FetchedPage>> fetch, Func<Uri, string> pageKey, CancellationToken cancellationToken)
     {
         _fetch = fetch;
         _pageKey = pageKey;
@@ -44,7 +43,7 @@ internal sealed class PagePrefetcher : IDisposable
     }
 
     /// <summary>The fetch of <paramref name="uri"/>, removed from the pending set; null when it was not started.</summary>
-    public Task<SegmentedBuffer>? Take(Uri uri)
+    public Task<FetchedPage>? Take(Uri uri)
     {
         var key = _pageKey(uri);
         if (!_pending.TryGetValue(key, out var page))
@@ -111,13 +110,13 @@ internal sealed class PagePrefetcher : IDisposable
 
     private sealed class PendingPage
     {
-        public PendingPage(Task<SegmentedBuffer> task, CancellationTokenSource cancel)
+        public PendingPage(Task<FetchedPage> task, CancellationTokenSource cancel)
         {
             Task = task;
             Cancel = cancel;
         }
 
-        public Task<SegmentedBuffer> Task { get; }
+        public Task<FetchedPage> Task { get; }
 
         public CancellationTokenSource Cancel { get; }
     }

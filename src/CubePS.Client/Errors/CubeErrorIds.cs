@@ -19,6 +19,7 @@ internal static class CubeErrorIds
     public const string RequestFailed = "CubeRequestFailed";
     public const string RequestTimeout = "CubeRequestTimeout";
     public const string ConnectionFailed = "CubeConnectionFailed";
+    public const string Unavailable = "CubeUnavailable";
     public const string CertificateRejected = "CubeCertificateRejected";
     public const string InvalidResponse = "CubeInvalidResponse";
     public const string IncompleteRead = "CubeIncompleteRead";

@@ -39,13 +39,14 @@ internal sealed class RequestSender
 
     /// <summary>
     /// Sends one GET and returns the reply once its headers are in and its status is a success.
-    /// It first waits for one of the connection's request slots; the timeout starts after that
+    /// It first waits for one of the connection's request slots (fewer than -ThrottleLimit
+    /// requests in flight); the timeout starts after that
     /// and covers the whole request: every redirect, the reply's headers and its body (or the
     /// start of a failed reply that an error shows).
     /// </summary>
     public async Task<CubeReply> GetAsync(RequestContext context, CancellationToken cancellationToken)
     {
-        var lease = await _connection.AcquireRequestAsync(cancellationToken).ConfigureAwait(false);
+        var lease = await _connection.AcquireRequestAsync(Settings.ThrottleLimit, cancellationToken).ConfigureAwait(false);
         try
         {
             var uri = context.Uri;

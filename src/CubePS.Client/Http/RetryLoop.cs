@@ -11,19 +11,24 @@ namespace CubePS.Http;
 /// <summary>
 /// Runs a unit of work (a request, or a page read whole) until it succeeds, fails for good, or the
 /// retries of the request settings are used up. Each wait is logged and ends at once on cancellation.
+/// With the connection's <see cref="RateGate"/>, a 429 or 503 that one request gets pauses every
+/// request to that Cube: each attempt first waits out a pause another request was asked for.
 /// </summary>
 internal sealed class RetryLoop
 {
     private readonly ICubeLog _log;
     private readonly Func<TimeSpan, CancellationToken, Task> _delay;
     private readonly Random _random = new();
+    private readonly RateGate? _gate;
 
     /// <param name="delay">How to wait (tests record the waits instead of sleeping).</param>
-    public RetryLoop(RequestSettings settings, ICubeLog log, Func<TimeSpan, CancellationToken, Task>? delay = null)
+    /// <param name="gate">The connection's gate that a 429 or 503 closes for every request; null: this loop's own waits only.</param>
+    public RetryLoop(RequestSettings settings, ICubeLog log, Func<TimeSpan, CancellationToken, Task>? delay = null, RateGate? gate = null)
     {
         Settings = settings;
         _log = log;
         _delay = delay ?? Task.Delay;
+        _gate = gate;
     }
 
     public RequestSettings Settings { get; }
@@ -31,8 +36,18 @@ internal sealed class RetryLoop
     public async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
     {
         var waited = TimeSpan.Zero;
+        var justWaited = false;
         for (var retry = 1; ; retry++)
         {
+            // A pause this request was itself asked for is waited below; only another's is waited here.
+            if (!justWaited && _gate?.Remaining is { } paused && paused > TimeSpan.Zero)
+            {
+                _log.Verbose(string.Format(CultureInfo.InvariantCulture, "Cube asked for a pause (429 or 503 to another request); waiting {0:0.0} s before this request.", paused.TotalSeconds));
+                await _delay(paused, cancellationToken).ConfigureAwait(false);
+                waited += paused;
+            }
+
+            justWaited = false;
             try
             {
                 return await attempt(cancellationToken).ConfigureAwait(false);
@@ -61,6 +76,11 @@ internal sealed class RetryLoop
                 }
 
                 var wait = RetryPolicy.ComputeDelay(retry, Settings.RetryInterval, e.RetryAfter, random01);
+                if (RetryPolicy.PausesEveryRequest(e))
+                {
+                    _gate?.CloseFor(wait);
+                }
+
                 _log.Verbose(string.Format(
                     CultureInfo.InvariantCulture,
                     "{0} Retry {1} of {2} in {3:0.0} s{4}.",
@@ -71,6 +91,7 @@ internal sealed class RetryLoop
                     e.RetryAfter.HasValue ? " (the server's Retry-After)" : string.Empty));
                 await _delay(wait, cancellationToken).ConfigureAwait(false);
                 waited += wait;
+                justWaited = true;
             }
         }
     }

@@ -14,6 +14,12 @@ internal static class RetryPolicy
     public static bool IsRetryableStatus(int statusCode) => Array.IndexOf(RetryableStatusCodes, statusCode) >= 0;
 
     /// <summary>
+    /// True for an answer that asks the client itself to slow down (429, 503, or any Retry-After),
+    /// not just this request: the wait before its retry then holds every request to that Cube.
+    /// </summary>
+    public static bool PausesEveryRequest(CubeException e) => e.RetryAfter is not null || e.StatusCode is 429 or 503;
+
+    /// <summary>
     /// The wait before retry number <paramref name="retryNumber"/> (1 for the first retry): what the
     /// server asked for in Retry-After, else the interval doubled for each earlier retry plus up to
     /// half of that again at random, so that many clients do not retry in step. Never longer than

@@ -19,4 +19,13 @@ internal sealed class DownloadProgress
 
     /// <summary>The envelope's <c>count</c>, when the server gives one.</summary>
     public long? RecordsExpected { get; }
+
+    /// <summary>Assignments of the call read (or failed) before this one.</summary>
+    public int AssignmentsDone { get; set; }
+
+    /// <summary>Assignments of the call in all.</summary>
+    public int AssignmentsTotal { get; set; } = 1;
+
+    /// <summary>Customers the call has received so far, over all its assignments.</summary>
+    public long CustomersSoFar { get; set; }
 }

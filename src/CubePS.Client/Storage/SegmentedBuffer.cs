@@ -13,7 +13,8 @@ namespace CubePS.Storage;
 /// </summary>
 internal sealed class SegmentedBuffer : IDisposable
 {
-    private const int SegmentSize = 64 * 1024;
+    /// <summary>Bytes are held, and counted against a budget, in segments of this size.</summary>
+    internal const int SegmentSize = 64 * 1024;
 
     private readonly List<byte[]> _segments = new();
     private int _lastLength = SegmentSize;
@@ -21,12 +22,24 @@ internal sealed class SegmentedBuffer : IDisposable
     public long Length { get; private set; }
 
     /// <summary>Reads all of <paramref name="source"/> into the buffer.</summary>
-    public async Task FillAsync(Stream source, CancellationToken cancellationToken)
+    public Task FillAsync(Stream source, CancellationToken cancellationToken) => FillAsync(source, static () => true, cancellationToken);
+
+    /// <summary>
+    /// Reads <paramref name="source"/> into the buffer while <paramref name="mayGrow"/> allows each
+    /// further segment (it is asked before one is added, so it can count them against a budget).
+    /// False when it refused one before the end of the source: the buffer then holds only the start.
+    /// </summary>
+    public async Task<bool> FillAsync(Stream source, Func<bool> mayGrow, CancellationToken cancellationToken)
     {
         while (true)
         {
             if (_lastLength == SegmentSize)
             {
+                if (!mayGrow())
+                {
+                    return false;
+                }
+
                 _segments.Add(ArrayPool<byte>.Shared.Rent(SegmentSize));
                 _lastLength = 0;
             }
@@ -35,13 +48,19 @@ internal sealed class SegmentedBuffer : IDisposable
             var read = await source.ReadAsync(segment, _lastLength, SegmentSize - _lastLength, cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
-                return;
+                return true;
             }
 
             _lastLength += read;
             Length += read;
         }
     }
+
+    /// <summary>Segments held (each counted as <see cref="SegmentSize"/> bytes, whatever it holds).</summary>
+    public int Segments => _segments.Count;
+
+    /// <summary>The bytes of the first segment (at most <see cref="SegmentSize"/>).</summary>
+    public ReadOnlySpan<byte> First => _segments.Count == 0 ? ReadOnlySpan<byte>.Empty : new ReadOnlySpan<byte>(_segments[0], 0, (int)Math.Min(Length, SegmentSize));
 
     /// <summary>A stream over the bytes; valid until the buffer is disposed.</summary>
     public Stream OpenRead() => new Reader(this);

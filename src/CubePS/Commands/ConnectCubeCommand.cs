@@ -64,6 +64,11 @@ public sealed class ConnectCubeCommand : CubeCmdlet
     [ValidateRange(0, int.MaxValue)]
     public int RetryIntervalSec { get; set; } = RequestSettings.DefaultRetryIntervalSec;
 
+    /// <summary>Requests in flight to Cube at once, at most, for the calls that use this connection and give no -ThrottleLimit.</summary>
+    [Parameter]
+    [ValidateRange(1, RequestSettings.MaximumThrottleLimit)]
+    public int ThrottleLimit { get; set; } = RequestSettings.DefaultThrottleLimit;
+
     /// <summary>A proxy to use instead of the system's.</summary>
     [Parameter]
     [ValidateHttpUri]
@@ -111,7 +116,7 @@ public sealed class ConnectCubeCommand : CubeCmdlet
             Token = Token,
             UserName = Credential?.UserName,
             Password = Credential?.Password,
-            RequestSettings = new RequestSettings(TimeoutSec, MaximumRetryCount, RetryIntervalSec),
+            RequestSettings = new RequestSettings(TimeoutSec, MaximumRetryCount, RetryIntervalSec, ThrottleLimit),
             Proxy = Proxy,
             ProxyCredential = ProxyCredential?.GetNetworkCredential(),
             SkipCertificateCheck = SkipCertificateCheck,

@@ -59,11 +59,11 @@ public abstract class CubeCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> on the thread pool and, meanwhile, writes what it logs on this
-    /// (the pipeline) thread. Ctrl+C cancels the work and ends the call with PipelineStoppedException;
+    /// Runs <paramref name="work"/> on the thread pool and, meanwhile, writes what it logs (and
+    /// what it posts to the log) on this (the pipeline) thread. Ctrl+C cancels the work and ends the call with PipelineStoppedException;
     /// a CubeException from the work comes out unchanged.
     /// </summary>
-    internal void RunBlocking(Func<ICubeLog, CancellationToken, Task> work)
+    internal void RunBlocking(Func<PipelineLog, CancellationToken, Task> work)
     {
         using var log = new PipelineLog(this, IsPreferenceOn("VerbosePreference", "Verbose"), IsPreferenceOn("DebugPreference", "Debug"));
         var task = Task.Run(() => work(log, StopToken));

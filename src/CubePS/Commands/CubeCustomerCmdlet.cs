@@ -9,6 +9,7 @@ using CubePS.Errors;
 using CubePS.Logging;
 using CubePS.Selection;
 using CubePS.Sessions;
+using CubePS.Streams;
 using CubePS.Validation;
 
 namespace CubePS.Commands;
@@ -91,6 +92,11 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
     [ValidateRange(0, int.MaxValue)]
     public int? RetryIntervalSec { get; set; }
 
+    /// <summary>Requests in flight to Cube at once, at most, for this call (the connection's -ThrottleLimit by default).</summary>
+    [Parameter]
+    [ValidateRange(1, RequestSettings.MaximumThrottleLimit)]
+    public int? ThrottleLimit { get; set; }
+
     /// <summary>The assignments of the call, in the order asked for.</summary>
     private protected IReadOnlyList<int> AssignmentIdsAsked() => _assignmentOrder;
 
@@ -146,7 +152,7 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
     private protected CustomerCollection DownloadAll(ulong skip, ulong first, out bool allRead, out int assignmentsRead)
     {
         var connection = ResolveConnection();
-        var settings = connection.RequestSettings.With(TimeoutSec, MaximumRetryCount, RetryIntervalSec);
+        var settings = connection.RequestSettings.With(TimeoutSec, MaximumRetryCount, RetryIntervalSec, ThrottleLimit);
         var collection = _collection = new CustomerCollection(new CustomerCollectionOptions
         {
             Skip = skip,
@@ -155,65 +161,23 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
             SpoolMemoryBytes = SpoolMemoryBytes(),
         });
 
-        allRead = true;
-        assignmentsRead = 0;
-        CubeException? rateLimited = null;
         var idsMissing = new CustomerIdsMissing();
         var reading = System.Diagnostics.Stopwatch.StartNew();
-        foreach (var assignmentId in _assignmentOrder)
+        AssignmentBatch? batch = null;
+        RunBlocking(async (log, token) =>
         {
-            if (collection.IsFull)
-            {
-                // -First is met: the assignments left are not asked, so their size, and the call's total, is not known.
-                allRead = false;
-                collection.AddServerTotal(null);
-                break;
-            }
-
-            if (rateLimited is not null)
-            {
-                // Cube asked to be left alone: the other assignments are not requested at all.
-                allRead = false;
-                collection.AddServerTotal(null);
-                WriteCubeError(NotRequested(assignmentId, rateLimited));
-                continue;
-            }
-
-            var wanted = _customersWanted[assignmentId];
-            try
-            {
-                DownloadResult? result = null;
-                RunBlocking(async (log, token) => result = await new CustomerDownloader(connection, settings, log) { FailWhenIncomplete = RequireCompleteRead }.DownloadAsync(assignmentId, wanted, collection, token).ConfigureAwait(false));
-                assignmentsRead++;
-                if (result!.Customers is { } customers)
-                {
-                    AssignmentHistory.Record(assignmentId, customers);
-                }
-
-                if (_customerIdsForEveryAssignment)
-                {
-                    // Reported once the call is read: an id is missing only when no assignment has it.
-                    idsMissing.Add(assignmentId, result.MissingCustomerIds);
-                }
-                else
-                {
-                    foreach (var customerId in result.MissingCustomerIds)
-                    {
-                        WriteCubeError(CustomerNotFound(new[] { assignmentId }, customerId));
-                    }
-                }
-            }
-            catch (CubeException e) when (!EndsTheCall(e))
-            {
-                // This assignment failed and left nothing in the collection; the others go on.
-                WriteCubeError(e);
-                if (e.ErrorId == CubeErrorIds.RateLimited)
-                {
-                    rateLimited = e;
-                }
-            }
-        }
-
+            // The batch reports each assignment in the order asked for; the pipeline thread writes it.
+            batch = new AssignmentBatch(connection, settings, log) { FailWhenIncomplete = RequireCompleteRead };
+            await batch.RunAsync(_assignmentOrder, id => _customersWanted[id], collection, new PipelineOutcomes(this, log, idsMissing), token).ConfigureAwait(false);
+        });
+        allRead = batch!.AllRead;
+        assignmentsRead = batch.AssignmentsRead;
+        WriteVerbose(string.Format(
+            CultureInfo.InvariantCulture,
+            "At most {0} requests to Cube at once (-ThrottleLimit); pages held ahead of their turn peaked at {1:N1} MB of the {2:N0} MB budget.",
+            settings.ThrottleLimit,
+            batch.Budget.Peak / 1048576.0,
+            batch.Budget.Limit / 1048576.0));
         foreach (var customerId in idsMissing.InNoAssignment())
         {
             WriteCubeError(CustomerNotFound(idsMissing.AssignmentsAsked, customerId));
@@ -231,25 +195,6 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
         return collection;
     }
 
-    /// <summary>Refused credentials (Cube's or the proxy's) or certificate, or no room to hold the records: every further assignment would fail the same way.</summary>
-    private static bool EndsTheCall(CubeException e) =>
-        e.ErrorId is CubeErrorIds.AuthenticationFailed or CubeErrorIds.ProxyAuthenticationFailed or CubeErrorIds.CertificateRejected or CubeErrorIds.TemporaryStorageFailed;
-
-    private static CubeException NotRequested(int assignmentId, CubeException rateLimited) =>
-        new(
-            CubeErrorIds.RateLimited,
-            CubeErrorCategory.LimitsExceeded,
-            string.Format(
-                CultureInfo.InvariantCulture,
-                "Assignment {0} was not requested: Cube asked CubePS to wait {1:N0} s before asking again (assignment {2}).",
-                assignmentId,
-                rateLimited.RetryAfter?.TotalSeconds ?? 0,
-                rateLimited.TargetObject),
-            assignmentId)
-        {
-            RecommendedAction = rateLimited.RecommendedAction,
-        };
-
     private static CubeException CustomerNotFound(IReadOnlyList<int> assignmentIds, string customerId) =>
         new(
             CubeErrorIds.CustomerNotFound,
@@ -263,6 +208,44 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
                 ? "Check the customer id, and that the customer belongs to this assignment."
                 : "Check the customer id, and that the customer belongs to one of these assignments.",
         };
+
+    /// <summary>Each assignment's outcome, written on the pipeline thread in the order of the ids given.</summary>
+    private sealed class PipelineOutcomes : IAssignmentOutcomes
+    {
+        private readonly CubeCustomerCmdlet _cmdlet;
+        private readonly PipelineLog _log;
+        private readonly CustomerIdsMissing _idsMissing;
+
+        public PipelineOutcomes(CubeCustomerCmdlet cmdlet, PipelineLog log, CustomerIdsMissing idsMissing)
+        {
+            _cmdlet = cmdlet;
+            _log = log;
+            _idsMissing = idsMissing;
+        }
+
+        public void Read(int assignmentId, DownloadResult result) => _log.Post(() =>
+        {
+            if (result.Customers is { } customers)
+            {
+                AssignmentHistory.Record(assignmentId, customers);
+            }
+
+            if (_cmdlet._customerIdsForEveryAssignment)
+            {
+                // Reported once the call is read: an id is missing only when no assignment has it.
+                _idsMissing.Add(assignmentId, result.MissingCustomerIds);
+            }
+            else
+            {
+                foreach (var customerId in result.MissingCustomerIds)
+                {
+                    _cmdlet.WriteCubeError(CustomerNotFound(new[] { assignmentId }, customerId));
+                }
+            }
+        });
+
+        public void Failed(CubeException error) => _log.Post(() => _cmdlet.WriteCubeError(error));
+    }
 
     /// <summary>The warnings about the data itself; keys come from the server, so secrets are masked.</summary>
     private void WarnAboutChangedData(CustomerCollection collection, CubePS.Connections.SecretMasker masker)

@@ -50,7 +50,8 @@ internal sealed class PipelineLog : ICubeLog, IDisposable
 
     public void Dispose() => _queue.Dispose();
 
-    private void Post(Action write)
+    /// <summary>Runs <paramref name="write"/> on the pipeline thread, in turn with the messages (an error record, say).</summary>
+    public void Post(Action write)
     {
         try
         {

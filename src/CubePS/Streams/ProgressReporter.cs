@@ -40,6 +40,13 @@ internal sealed class ProgressReporter
             ? string.Format(CultureInfo.CurrentCulture, "Assignment {0}: {1:N0} of {2:N0} customers read (page {3})", progress.AssignmentId, progress.RecordsReceived, expected, progress.PageNumber)
             : string.Format(CultureInfo.CurrentCulture, "Assignment {0}: {1:N0} customers read (page {2})", progress.AssignmentId, progress.RecordsReceived, progress.PageNumber);
         var percent = progress.RecordsExpected is > 0 ? (int)Math.Min(100, progress.RecordsReceived * 100 / progress.RecordsExpected.Value) : -1;
+        if (progress.AssignmentsTotal > 1)
+        {
+            // Many assignments: the bar is the call's, by assignments done; the status says where the call stands.
+            status = string.Format(CultureInfo.CurrentCulture, "{0:N0} of {1:N0} assignments done, {2:N0} customers so far; {3}", progress.AssignmentsDone, progress.AssignmentsTotal, progress.CustomersSoFar, status);
+            percent = (int)(progress.AssignmentsDone * 100L / progress.AssignmentsTotal);
+        }
+
         Show(status, percent);
     }
 
