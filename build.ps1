@@ -67,16 +67,15 @@ $ResultsOut = Join-Path $Out 'test-results'
 Import-Module (Join-Path $Root '.build/BuildTools.psm1') -Force
 
 # The files the module ships, and nothing else: the root module and the module's own two dlls, and
-# in the dependency folder the netstandard2.0 closure of System.Text.Json and MiniExcel, which
-# the module's resolver hands out (Windows PowerShell 5.1 needs all of it, PowerShell 7 only
-# MiniExcel: it carries its own System.Text.Json). The folder's name lives in
-# src/Directory.Build.props (CubePS.dll reads it from its own metadata).
+# in the dependency folder the netstandard2.0 closure of System.Text.Json, which the module's
+# resolver hands out (Windows PowerShell 5.1 needs all of it; PowerShell 7 carries its own
+# System.Text.Json and needs none). The .xlsx writer is CubePS's own, on the runtime's ZipArchive.
+# The folder's name lives in src/Directory.Build.props (CubePS.dll reads it from its own metadata).
 $ModuleAssemblies = @('CubePS.dll', 'CubePS.Client.dll')
 $DependencyFolder = ([xml](Get-Content -Raw -LiteralPath (Join-Path $Root 'src/Directory.Build.props'))).Project.PropertyGroup.CubeDependencyFolder
 if (-not $DependencyFolder) { throw 'src/Directory.Build.props does not name CubeDependencyFolder.' }
 $DependencyAssemblies = @(
     'Microsoft.Bcl.AsyncInterfaces.dll'
-    'MiniExcel.dll'
     'System.Buffers.dll'
     'System.Memory.dll'
     'System.Numerics.Vectors.dll'
