@@ -48,12 +48,17 @@ public class XlsxReadBackTests
             Assert.Equal(new[] { "Customers" }, read.GetProperty("sheets").EnumerateArray().Select(s => s.GetString()));
             AssertCellsAreAsSent(result, AwkwardRecords, read);
 
-            // Issue 20, case 4: three keys that differ only in their line break are three headers.
+            // Issue 20, case 4: three keys that differ only in their line break are three headers;
+            // a carriage return shows as ␍ (LibreOffice reads CR LF in a cell as a line feed).
             var header = read.GetProperty("rows")[0].EnumerateArray().Select(c => c.GetString()).ToList();
-            Assert.Contains("a\r\nb", header);
+            Assert.Contains("a\u240d\nb", header);
             Assert.Contains("a\nb", header);
-            Assert.Contains("a\rb", header);
-            Assert.Equal(header.Count, header.Distinct(StringComparer.Ordinal).Count());
+            Assert.Contains("a\u240db", header);
+            Assert.Contains("key\u2401ctl", header);
+            Assert.Contains(" padded key ", header);
+            Assert.Contains("😀 key", header);
+            Assert.Contains("_x0041_", header);
+            Assert.Equal(header.Count, header.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         }
         finally
         {
@@ -94,6 +99,24 @@ public class XlsxReadBackTests
             Assert.Equal(1, rows.GetArrayLength());
             Assert.Equal(StandardFields.Keys, rows[0].EnumerateArray().Select(c => c.GetString()));
             AssertValid(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task A_key_whose_shown_name_another_key_has_gets_a_suffix_so_headers_stay_distinct()
+    {
+        const string records = """[{"customer_id": 1, "a\u240db": 1, "a\rb": 2, "A\u240dB_2": 3, "x\u0000": 4}]""";
+        using var result = await new DownloadRun(FakeCube.Serving((Route, records)).Connect()).RunAsync(null, 9);
+        var path = WriteWorkbook(result);
+        try
+        {
+            var header = Openpyxl.Read(path).GetProperty("rows")[0].EnumerateArray().Select(c => c.GetString());
+            Assert.Equal(new[] { "customer_id", "a\u240db", "a\u240db_2", "A\u240dB_2_2", "x\u2400" }, header);
+            AssertCellsAreAsSent(result, records, Openpyxl.Read(path));
         }
         finally
         {
@@ -210,7 +233,7 @@ public class XlsxReadBackTests
         var rows = read.GetProperty("rows");
         using var sent = JsonDocument.Parse(sentJson);
         Assert.Equal(sent.RootElement.GetArrayLength() + 1, rows.GetArrayLength());
-        Assert.Equal(result.Names.Select(AsOpenpyxlReadsIt), rows[0].EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(XlsxCustomerWriter.HeaderNames(result.Names).Select(AsOpenpyxlReadsIt), rows[0].EnumerateArray().Select(c => c.GetString()));
 
         var columnOfKey = result.Collection.Schema.Columns.ToDictionary(c => c.Key, c => c.Index, StringComparer.Ordinal);
         var differences = new List<string>();

@@ -40,6 +40,9 @@ internal static class XlsxCustomerWriter
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
+    /// <summary>The characters a header shows as a control picture (see <see cref="HeaderNames"/>).</summary>
+    private static readonly char[] Unshowable = MakeUnshowable();
+
     /// <summary>Writes the workbook; returns the rows written (the header not counted) and the bytes.</summary>
     public static (long Rows, long Bytes) Write(Stream output, IReadOnlyList<string> header, int customerIdColumn, IEnumerable<StoredRecord> records, long recordCount, Action<long>? progress, CancellationToken cancellationToken)
     {
@@ -53,6 +56,7 @@ internal static class XlsxCustomerWriter
             throw Full(string.Format(CultureInfo.InvariantCulture, "The customers have {0:N0} different fields; a worksheet holds {1:N0} columns.", header.Count, MaximumColumns));
         }
 
+        header = HeaderNames(header);
         foreach (var name in header)
         {
             if (name.Length > MaximumCellLength)
@@ -96,6 +100,59 @@ internal static class XlsxCustomerWriter
             // the target (or failing themselves and hiding it).
             throw;
         }
+    }
+
+    /// <summary>
+    /// The header row: the property names (the keys, but for those PowerShell renames), each
+    /// character a cell cannot show as sent replaced by its Unicode control picture: a carriage
+    /// return becomes ␍ (LibreOffice turns a CR LF in a cell into a line feed, so keys that differ
+    /// only in their line break would read alike) and another control character ␀ to ␟ (openpyxl
+    /// shows those as escapes). Tab and line feed stay. A name that then equals an earlier one,
+    /// ignoring case as PowerShell does, gets the first free suffix _2, _3, ...: distinct keys
+    /// always give distinct headers.
+    /// </summary>
+    internal static IReadOnlyList<string> HeaderNames(IReadOnlyList<string> names)
+    {
+        var shown = new string[names.Count];
+        var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < names.Count; i++)
+        {
+            var name = names[i];
+            if (name.IndexOfAny(Unshowable) >= 0)
+            {
+                var builder = new StringBuilder(name.Length);
+                foreach (var c in name)
+                {
+                    builder.Append(c is < ' ' and not '\t' and not '\n' ? (char)(0x2400 + c) : c);
+                }
+
+                name = builder.ToString();
+            }
+
+            var unique = name;
+            for (var suffix = 2; !taken.Add(unique); suffix++)
+            {
+                unique = name + "_" + suffix.ToString(CultureInfo.InvariantCulture);
+            }
+
+            shown[i] = unique;
+        }
+
+        return shown;
+    }
+
+    private static char[] MakeUnshowable()
+    {
+        var characters = new List<char>();
+        for (var c = '\0'; c < ' '; c++)
+        {
+            if (c is not '\t' and not '\n')
+            {
+                characters.Add(c);
+            }
+        }
+
+        return characters.ToArray();
     }
 
     private static CubeException Full(string problem) =>
