@@ -204,6 +204,23 @@ public class XlsxReadBackTests
         }
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.5)]
+    [InlineData(0.95)]
+    public async Task A_write_that_fails_part_way_is_the_IOException_it_was(double failAt)
+    {
+        // A full disk while the worksheet is compressed on the other thread must reach
+        // ExportTarget as the IOException it was (CubeExportFailed), not hang or become another error.
+        var records = "[" + string.Join(",", Enumerable.Range(1, 5000).Select(i => $$"""{"customer_id": {{i}}, "name": "Kunde {{i}} med et langt navn", "n": {{i * 7}}}""")) + "]";
+        using var result = await new DownloadRun(FakeCube.Serving((Route, records)).Connect()).RunAsync(null, 9);
+        using var whole = new MemoryStream();
+        XlsxCustomerWriter.Write(whole, result.Names, 0, result.Collection.ReadStoredRecords(), result.Collection.Count, null, CancellationToken.None);
+        var full = new FullDiskStream((int)(whole.Length * failAt));
+        var error = Assert.Throws<IOException>(() => XlsxCustomerWriter.Write(full, result.Names, 0, result.Collection.ReadStoredRecords(), result.Collection.Count, null, CancellationToken.None));
+        Assert.Equal("No space left on device", error.Message);
+    }
+
     /// <summary>Writes the workbook of a download to a new temporary file.</summary>
     internal static string WriteWorkbook(DownloadRun.Result result)
     {
@@ -301,6 +318,24 @@ public class XlsxReadBackTests
         using var archive = ZipFile.OpenRead(path);
         using var reader = new StreamReader(archive.GetEntry(name)!.Open(), Encoding.UTF8);
         return reader.ReadToEnd();
+    }
+
+    /// <summary>A file on a disk that fills up after some bytes.</summary>
+    private sealed class FullDiskStream : MemoryStream
+    {
+        private readonly int _room;
+
+        public FullDiskStream(int room) => _room = room;
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            if (Length + count > _room)
+            {
+                throw new IOException("No space left on device");
+            }
+
+            base.Write(buffer, offset, count);
+        }
     }
 
     /// <summary>A pipe: takes bytes, cannot seek, has no position or length.</summary>

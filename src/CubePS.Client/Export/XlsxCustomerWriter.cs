@@ -77,7 +77,8 @@ internal static class XlsxCustomerWriter
                 WritePart(zip, "xl/styles.xml", Styles);
 
                 var shared = new SharedStrings();
-                using (var sheet = new Utf8Output(zip.CreateEntry("xl/worksheets/sheet1.xml", CompressionLevel.Fastest).Open(), Utf8))
+                // The XML is made on this thread, compressed and written on another.
+                using (var sheet = new Utf8Output(new HandOffStream(zip.CreateEntry("xl/worksheets/sheet1.xml", CompressionLevel.Fastest).Open()), Utf8))
                 {
                     rows = new SheetWriter(sheet, header, customerIdColumn, shared).Write(records, progress, cancellationToken);
                 }
