@@ -204,6 +204,31 @@ public class XlsxReadBackTests
         }
     }
 
+    [Fact]
+    public async Task Text_that_reads_as_an_escape_is_shared_up_to_a_bound_then_written_inline_escaped_the_same()
+    {
+        // 700 distinct values of 30,000 characters holding _x0041_: 21 MB of such text, past the
+        // shared-string table's 16 MB; the rest is inline, so memory stays bounded whatever Cube sends.
+        var filler = new string('y', 30_000);
+        var records = "[" + string.Join(",", Enumerable.Range(1, 700).Select(i => $$"""{"customer_id": {{i}}, "note": "_x0041_{{i}}{{filler}}"}""")) + "]";
+        using var result = await new DownloadRun(FakeCube.Serving((Route, records)).Connect()).RunAsync(null, 9);
+        var path = WriteWorkbook(result);
+        try
+        {
+            using var archive = ZipFile.OpenRead(path);
+            var shared = archive.GetEntry("xl/sharedStrings.xml")!.Length;
+            Assert.InRange(shared, 15 * 1024 * 1024, (16 * 1024 * 1024) + (64 * 1024));
+            var sheet = ReadPart(path, "xl/worksheets/sheet1.xml");
+            Assert.Contains("<is><t>_x005F_x0041_700y", sheet);
+            Assert.Contains(" t=\"s\"><v>0</v>", sheet);
+            AssertValid(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Theory]
     [InlineData(0.0)]
     [InlineData(0.5)]
