@@ -146,6 +146,19 @@ Describe 'Xlsx' {
         }
     }
 
+    It 'stops on a value longer than a cell holds with CubeWorksheetLimit, its customer_id as the target, advising .csv or .jsonl, and leaves the target as it was' {
+        $long = 'x' * 32768
+        $id = New-SimulatorAssignment @{ raw = @("[{`"customer_id`": 7, `"notes`": `"short`"}, {`"customer_id`": 2488539, `"notes`": `"$long`"}]") }
+        'an older workbook' | Set-Content "$temp/long.xlsx"
+        $failure = { Export-CubeCustomer $id "$temp/long.xlsx" } | Should -Throw -ErrorId 'CubeWorksheetLimit,CubePS.Commands.ExportCubeCustomerCommand' -PassThru
+        $failure.TargetObject | Should -Be 2488539
+        $failure.CategoryInfo.Category | Should -Be 'LimitsExceeded'
+        $failure.Exception.Message | Should -Match "'notes' of customer_id 2488539 has 32,768 characters"
+        $failure.ErrorDetails.RecommendedAction | Should -Match '-Format Csv or -Format JsonLines'
+        Get-Content "$temp/long.xlsx" | Should -Be 'an older workbook'
+        @(Get-ChildItem $temp -Force -Filter '*.cubeps-tmp').Count | Should -Be 0
+    }
+
     It 'writes a whole workbook into a named pipe, and counts its bytes' -Skip:$IsWindows {
         $fifo = Join-Path $temp 'workbook.fifo'
         & mkfifo $fifo

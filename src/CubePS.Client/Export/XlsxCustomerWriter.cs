@@ -170,7 +170,7 @@ internal static class XlsxCustomerWriter
                 CultureInfo.InvariantCulture,
                 "The value of '{0}' of {1} has {2:N0} characters; an Excel cell holds {3:N0}. Nothing was cut: export to .csv or .jsonl, which hold it whole.",
                 column,
-                customerId is null ? string.Format(CultureInfo.InvariantCulture, "the customer without a customer_id in row {0:N0}", row + 1) : "customer_id " + Convert.ToString(customerId, CultureInfo.InvariantCulture),
+                customerId is null ? string.Format(CultureInfo.InvariantCulture, "customer {0:N0} of the export (it has no customer_id)", row + 1) : "customer_id " + Convert.ToString(customerId, CultureInfo.InvariantCulture),
                 length,
                 MaximumCellLength),
             customerId)
