@@ -9,7 +9,8 @@
     where the version lives.
 
     Build    Release build; assembles the importable module in out/CubePS.
-    Test     Build, then every xUnit and Pester test; the last line is "N passed, N failed".
+    Test     Build, then every xUnit and Pester test; the last line is "N passed, N failed". Installs
+             Debian's python3-openpyxl when missing (as root): the tests read every .xlsx back with it.
     Demo     Build, start the Cube simulator, run a short session against it, stop it.
     Simulator  Build, start the Cube simulator and print how to connect to it; runs until Ctrl+C.
     Bench    Build, then measure CubePS against an Invoke-RestMethod loop (out/bench).
@@ -81,16 +82,15 @@ $ResultsOut = Join-Path $Out 'test-results'
 Import-Module (Join-Path $Root '.build/BuildTools.psm1') -Force
 
 # The files the module ships, and nothing else: the root module and the module's own two dlls, and
-# in the dependency folder the netstandard2.0 closure of System.Text.Json and MiniExcel, which
-# the module's resolver hands out (Windows PowerShell 5.1 needs all of it, PowerShell 7 only
-# MiniExcel: it carries its own System.Text.Json). The folder's name lives in
-# src/Directory.Build.props (CubePS.dll reads it from its own metadata).
+# in the dependency folder the netstandard2.0 closure of System.Text.Json, which the module's
+# resolver hands out (Windows PowerShell 5.1 needs all of it; PowerShell 7 carries its own
+# System.Text.Json and needs none). The .xlsx writer is CubePS's own, on the runtime's ZipArchive.
+# The folder's name lives in src/Directory.Build.props (CubePS.dll reads it from its own metadata).
 $ModuleAssemblies = @('CubePS.dll', 'CubePS.Client.dll')
 $DependencyFolder = ([xml](Get-Content -Raw -LiteralPath (Join-Path $Root 'src/Directory.Build.props'))).Project.PropertyGroup.CubeDependencyFolder
 if (-not $DependencyFolder) { throw 'src/Directory.Build.props does not name CubeDependencyFolder.' }
 $DependencyAssemblies = @(
     'Microsoft.Bcl.AsyncInterfaces.dll'
-    'MiniExcel.dll'
     'System.Buffers.dll'
     'System.Memory.dll'
     'System.Numerics.Vectors.dll'
@@ -243,7 +243,26 @@ function Read-UnitTestCounts {
     return @{ Passed = $passed; Failed = [int]$counters.total - $passed }
 }
 
+function Install-XlsxReader {
+    # The tests read every .xlsx they write back with openpyxl, a reader nobody on this project
+    # wrote (tests/tools/read_xlsx.py, run by Debian's /usr/bin/python3). Missing, it is installed
+    # from Debian's packages as root; otherwise the build says how, and the tests that need it fail.
+    if ($IsLinux -and (Test-Path -LiteralPath /usr/bin/python3)) {
+        & /usr/bin/python3 -c 'import openpyxl' 2>$null
+        if ($LASTEXITCODE -eq 0) { return }
+    }
+    if (-not $IsLinux -or (& id -u) -ne '0' -or -not (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        Write-Warning 'openpyxl is missing, so the .xlsx read-back tests will fail: install it (Debian: sudo apt-get install -y python3-openpyxl), then run -Task Test again.'
+        return
+    }
+    Write-Host 'openpyxl is not installed: installing Debian''s python3-openpyxl package.'
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    Invoke-Native apt-get @('update', '-qq')
+    Invoke-Native apt-get @('install', '-y', '-qq', '--no-install-recommends', 'python3-openpyxl')
+}
+
 function Invoke-Test {
+    Install-XlsxReader
     Invoke-Build
     Invoke-Package
     if (Test-Path -LiteralPath $ResultsOut) { Remove-Item -LiteralPath $ResultsOut -Recurse -Force }

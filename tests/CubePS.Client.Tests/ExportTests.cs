@@ -13,7 +13,7 @@ public class ExportTests
     public void More_customers_than_a_worksheet_holds_is_CubeWorksheetLimit_before_anything_is_written()
     {
         using var output = new MemoryStream();
-        var error = Assert.Throws<CubeException>(() => XlsxCustomerWriter.Write(output, new[] { "customer_id" }, Array.Empty<StoredRecord>(), XlsxCustomerWriter.MaximumRows, null, CancellationToken.None));
+        var error = Assert.Throws<CubeException>(() => XlsxCustomerWriter.Write(output, new[] { "customer_id" }, 0, Array.Empty<StoredRecord>(), XlsxCustomerWriter.MaximumRows, null, CancellationToken.None));
 
         Assert.Equal(CubeErrorIds.WorksheetLimit, error.ErrorId);
         Assert.Equal(CubeErrorCategory.LimitsExceeded, error.Category);
@@ -26,7 +26,7 @@ public class ExportTests
     {
         using var output = new MemoryStream();
         var header = Enumerable.Range(0, XlsxCustomerWriter.MaximumColumns + 1).Select(i => "field_" + i).ToArray();
-        var error = Assert.Throws<CubeException>(() => XlsxCustomerWriter.Write(output, header, Array.Empty<StoredRecord>(), 0, null, CancellationToken.None));
+        var error = Assert.Throws<CubeException>(() => XlsxCustomerWriter.Write(output, header, -1, Array.Empty<StoredRecord>(), 0, null, CancellationToken.None));
 
         Assert.Equal(CubeErrorIds.WorksheetLimit, error.ErrorId);
         Assert.Contains("16,385 different fields; a worksheet holds 16,384 columns", error.Message);
@@ -37,22 +37,28 @@ public class ExportTests
     public void A_field_name_longer_than_a_cell_holds_is_CubeWorksheetLimit()
     {
         using var output = new MemoryStream();
-        var error = Assert.Throws<CubeException>(() => XlsxCustomerWriter.Write(output, new[] { "customer_id", new string('k', XlsxCustomerWriter.MaximumCellLength + 1) }, Array.Empty<StoredRecord>(), 0, null, CancellationToken.None));
+        var error = Assert.Throws<CubeException>(() => XlsxCustomerWriter.Write(output, new[] { "customer_id", new string('k', XlsxCustomerWriter.MaximumCellLength + 1) }, 0, Array.Empty<StoredRecord>(), 0, null, CancellationToken.None));
 
         Assert.Equal(CubeErrorIds.WorksheetLimit, error.ErrorId);
         Assert.Equal(0, output.Length);
     }
 
     [Fact]
-    public async Task A_value_that_fits_once_its_line_breaks_are_Excels_is_written()
+    public async Task A_value_as_long_as_a_cell_holds_is_written_with_its_line_breaks_as_sent()
     {
-        // 16,384 CR LF pairs: 32,768 characters from Cube, 16,384 line feeds in the cell.
-        var lines = string.Concat(Enumerable.Repeat("\\r\\n", XlsxCustomerWriter.MaximumCellLength / 2 + 1));
-        var cube = FakeCube.Serving((Route, "[{\"customer_id\": 1, \"notes\": \"" + lines + "\"}]"));
-        using var result = await new DownloadRun(cube.Connect()).RunAsync(null, 9);
-        using var output = new MemoryStream();
-
-        Assert.Equal(1, XlsxCustomerWriter.Write(output, result.Names, result.Collection.ReadStoredRecords(), result.Collection.Count, null, CancellationToken.None));
+        // 16,383 CR LF pairs and one more character: 32,767, what a cell holds; a CR is kept, so it counts.
+        var lines = string.Concat(Enumerable.Repeat("\\r\\n", XlsxCustomerWriter.MaximumCellLength / 2)) + "x";
+        var records = "[{\"customer_id\": 1, \"notes\": \"" + lines + "\"}]";
+        using var result = await new DownloadRun(FakeCube.Serving((Route, records)).Connect()).RunAsync(null, 9);
+        var path = XlsxReadBackTests.WriteWorkbook(result);
+        try
+        {
+            XlsxReadBackTests.AssertCellsAreAsSent(result, records, Openpyxl.Read(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
@@ -61,10 +67,10 @@ public class ExportTests
         var cube = FakeCube.Serving((Route, $$"""[{"customer_id": 1, "notes": "{{new string('x', XlsxCustomerWriter.MaximumCellLength + 1)}}"}]"""));
         using var result = await new DownloadRun(cube.Connect()).RunAsync(null, 9);
         using var output = new MemoryStream();
-        var error = Assert.Throws<CubeException>(() => XlsxCustomerWriter.Write(output, result.Names, result.Collection.ReadStoredRecords(), result.Collection.Count, null, CancellationToken.None));
+        var error = Assert.Throws<CubeException>(() => XlsxCustomerWriter.Write(output, result.Names, 0, result.Collection.ReadStoredRecords(), result.Collection.Count, null, CancellationToken.None));
 
         Assert.Equal(CubeErrorIds.WorksheetLimit, error.ErrorId);
-        Assert.Contains("'notes' of customer 1 has 32,768 characters", error.Message);
+        Assert.Contains("'notes' of customer_id 1 has 32,768 characters", error.Message);
     }
 
     [Fact]

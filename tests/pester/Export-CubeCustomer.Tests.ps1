@@ -9,8 +9,26 @@ BeforeAll {
     Connect-CubeSimulator
     $script:temp = Join-Path ([IO.Path]::GetTempPath()) ("cubeps-export-" + [guid]::NewGuid().ToString('N'))
     $null = New-Item -ItemType Directory -Path $temp
-    # MiniExcel, the library the module writes .xlsx with, reads them back here.
-    Add-Type -Path (Join-Path (Get-CubeModulePath) 'dependencies/MiniExcel.dll')
+    # Every .xlsx written here is read back by openpyxl (Debian's python3-openpyxl, which pandas
+    # reads with too), a reader nobody on this project wrote: tests/tools/read_xlsx.py prints what it
+    # sees as JSON. Without it the tests fail (build.ps1 -Task Test installs it as root).
+    function script:Read-Workbook {
+        # -Rows: every row as a list of values; otherwise each row below the header as an ordered
+        # dictionary of header to value.
+        param([Parameter(Mandatory)][string] $Path, [switch] $Rows)
+        $json = & /usr/bin/python3 (Join-Path $PSScriptRoot '../tools/read_xlsx.py') $Path
+        if ($LASTEXITCODE -ne 0) { throw "openpyxl could not read $Path (install python3-openpyxl)." }
+        $workbook = $json | ConvertFrom-Json -NoEnumerate
+        if ($Rows) { return , $workbook }
+        $list = [System.Collections.Generic.List[object]]::new()
+        $header = @($workbook.rows[0])
+        foreach ($row in @($workbook.rows | Select-Object -Skip 1)) {
+            $values = [ordered]@{}
+            for ($i = 0; $i -lt $header.Count; $i++) { $values[$header[$i]] = if ($i -lt @($row).Count) { @($row)[$i] } else { $null } }
+            $list.Add($values)
+        }
+        return , $list
+    }
 
     # Customers that have broken CSV files: quotes, separators, line breaks, Norwegian letters, an
     # emoji, numbers of every kind, negative numbers, booleans, nulls, nested values, keys that
@@ -72,7 +90,7 @@ Describe 'Xlsx' {
     BeforeAll {
         Export-CubeCustomer -AssignmentId 9, $tricky -Path "$temp/customers.xlsx" -WarningAction SilentlyContinue
         # Each row a dictionary of header to cell value (a List, so PowerShell does not unroll the rows).
-        $script:rows = [System.Collections.Generic.List[object]]::new([MiniExcelLibs.MiniExcel]::Query("$temp/customers.xlsx", $true, 'Customers', 'XLSX', 'A1', $null))
+        $script:rows = Read-Workbook "$temp/customers.xlsx"
         $archive = [IO.Compression.ZipFile]::OpenRead("$temp/customers.xlsx")
         try {
             $entry = $archive.Entries | Where-Object FullName -like 'xl/worksheets/sheet*.xml' | Select-Object -First 1
@@ -99,18 +117,63 @@ Describe 'Xlsx' {
         ($rows | Where-Object { $_['customer_id'] -eq 2488539 })['number_of_employees'] | Should -BeExactly '6'
     }
 
-    It 'writes line breaks as Excel''s own, a line feed, in the sheet itself' {
-        ($rows | Where-Object { $_['customer_id'] -eq 1 })['notes'] | Should -BeExactly "two`nlines`nthree"
-        $sheet | Should -Match "two`nlines`nthree"
+    It 'keeps line breaks as Cube sent them: a carriage return as a character reference, which XML readers keep' {
+        ($rows | Where-Object { $_['customer_id'] -eq 1 })['notes'] | Should -BeExactly "two`nlines`r`nthree"
+        $sheet | Should -Match "two`nlines&#13;`nthree"
         $sheet | Should -Not -Match "`r"
     }
 
-    It 'writes a line break in a field name as a line feed too' {
-        $id = New-SimulatorAssignment @{ raw = @('[{"customer_id": 1, "two\r\nline key": "a\rb"}]') }
+    It 'shows a carriage return in a field name as a control picture, so keys that differ only in their line break stay distinct' {
+        $id = New-SimulatorAssignment @{ raw = @('[{"customer_id": 1, "two\r\nline key": "a\rb", "two\nline key": "lf", "two\rline key": "cr"}]') }
         Export-CubeCustomer $id "$temp/keys.xlsx"
-        $keyRows = [System.Collections.Generic.List[object]]::new([MiniExcelLibs.MiniExcel]::Query("$temp/keys.xlsx", $true, 'Customers', 'XLSX', 'A1', $null))
-        @($keyRows[0].Keys) | Should -Be @('customer_id', "two`nline key")
-        $keyRows[0]["two`nline key"] | Should -BeExactly "a`nb"
+        $keyRows = Read-Workbook "$temp/keys.xlsx"
+        @($keyRows[0].Keys) | Should -Be @('customer_id', "two$([char]0x240D)`nline key", "two`nline key", "two$([char]0x240D)line key")
+        $keyRows[0]["two$([char]0x240D)`nline key"] | Should -BeExactly "a`rb"
+        $keyRows[0]["two`nline key"] | Should -BeExactly 'lf'
+        $keyRows[0]["two$([char]0x240D)line key"] | Should -BeExactly 'cr'
+    }
+
+    It 'reads back every text as Cube sent it, through the module: emoji, white space at the ends, control characters, escapes, right to left' {
+        $raw = '[{"customer_id": 1, "emoji": "Kari \ud83d\udc4d\ud83c\udffd ringte", "kanji": "\ud842\udfb7\u91ce\u5bb6", "lead": " lead", "trail": "trail ", "both": "  both  ", "space": " ", "tab": "\tx", "lf": "x\n", "ctl": "a\u0001b", "escape": "_x0041_", "rtl": "\u05e9\u05dc\u05d5\u05dd", "crlf": "a\r\nb", "\ud83d\ude00 key": "k"}]'
+        $id = New-SimulatorAssignment @{ raw = @($raw) }
+        Export-CubeCustomer $id "$temp/awkward.xlsx"
+        $read = Read-Workbook "$temp/awkward.xlsx"
+        $sent = ($raw | ConvertFrom-Json -AsHashtable)[0]
+        foreach ($key in $sent.Keys) {
+            # openpyxl leaves the spec's escape of a character XML cannot hold (U+0001) undecoded.
+            $expected = if ($key -eq 'ctl') { 'a_x0001_b' } else { $sent[$key] }
+            $read[0][$key] | Should -BeExactly $expected -Because $key
+        }
+    }
+
+    It 'stops on a value longer than a cell holds with CubeWorksheetLimit, its customer_id as the target, advising .csv or .jsonl, and leaves the target as it was' {
+        $long = 'x' * 32768
+        $id = New-SimulatorAssignment @{ raw = @("[{`"customer_id`": 7, `"notes`": `"short`"}, {`"customer_id`": 2488539, `"notes`": `"$long`"}]") }
+        'an older workbook' | Set-Content "$temp/long.xlsx"
+        $failure = { Export-CubeCustomer $id "$temp/long.xlsx" } | Should -Throw -ErrorId 'CubeWorksheetLimit,CubePS.Commands.ExportCubeCustomerCommand' -PassThru
+        $failure.TargetObject | Should -Be 2488539
+        $failure.CategoryInfo.Category | Should -Be 'LimitsExceeded'
+        $failure.Exception.Message | Should -Match "'notes' of customer_id 2488539 has 32,768 characters"
+        $failure.ErrorDetails.RecommendedAction | Should -Match '-Format Csv or -Format JsonLines'
+        Get-Content "$temp/long.xlsx" | Should -Be 'an older workbook'
+        @(Get-ChildItem $temp -Force -Filter '*.cubeps-tmp').Count | Should -Be 0
+    }
+
+    It 'writes a whole workbook into a named pipe, and counts its bytes' -Skip:$IsWindows {
+        $fifo = Join-Path $temp 'workbook.fifo'
+        & mkfifo $fifo
+        $start = [Diagnostics.ProcessStartInfo]::new('/bin/sh')
+        foreach ($argument in '-c', 'cat "$1" > "$2"', 'sh', $fifo, "$temp/from-fifo.xlsx") { $start.ArgumentList.Add($argument) }
+        $copy = [Diagnostics.Process]::Start($start)
+        try {
+            $result = Export-CubeCustomer -AssignmentId 9, $tricky -LiteralPath $fifo -Format Xlsx -PassThru -WarningAction SilentlyContinue
+            $copy.WaitForExit(30000) | Should -BeTrue
+        }
+        finally { if (-not $copy.HasExited) { $copy.Kill() } }
+        $result.Bytes | Should -Be (Get-Item "$temp/from-fifo.xlsx").Length
+        $piped = Read-Workbook "$temp/from-fifo.xlsx"
+        $piped.Count | Should -Be 12
+        ($piped | Where-Object { $_['customer_id'] -eq 2 })['name'] | Should -BeExactly 'Ærlig Ødegård 😀'
     }
 
     It 'keeps values that look like formulas or escapes as the text Cube sent: no formula at all' {
@@ -123,7 +186,7 @@ Describe 'Xlsx' {
 
     It 'writes numbers as numbers, booleans as booleans and null as an empty cell' {
         $first = $rows | Where-Object { $_['customer_id'] -eq 1 }
-        $first['customer_id'] | Should -BeOfType [double]
+        $first['customer_id'] | Should -BeOfType [long]
         $first['rate'] | Should -Be 1.1
         $first['neg'] | Should -Be -42
         $first['active'] | Should -BeTrue
@@ -168,9 +231,9 @@ Describe 'A quiet night' {
         switch ($Format) {
             'csv' { ((Get-Content "$temp/empty.csv" -Encoding utf8) -join '') | Should -Match ('^"' + ($standard -join '","') + '",') ; @(Get-Content "$temp/empty.csv").Count | Should -Be 1 }
             'xlsx' {
-                $sheet = [System.Collections.Generic.List[object]]::new([MiniExcelLibs.MiniExcel]::Query("$temp/empty.xlsx", $false, 'Customers', 'XLSX', 'A1', $null))
-                $sheet.Count | Should -Be 1
-                @($sheet[0].Values)[0..4] | Should -Be $standard
+                $sheet = (Read-Workbook "$temp/empty.xlsx" -Rows).rows
+                @($sheet).Count | Should -Be 1
+                @($sheet[0])[0..4] | Should -Be $standard
             }
             'jsonl' { (Get-Item "$temp/empty.jsonl").Length | Should -Be 0 }
         }

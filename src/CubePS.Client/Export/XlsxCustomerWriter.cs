@@ -1,26 +1,26 @@
 using System;
-using System.Collections.Concurrent;
+using System.Buffers.Text;
 using System.Collections.Generic;
-using System.Data;
 using System.Globalization;
 using System.IO;
-using System.Numerics;
+using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading;
-using System.Threading.Tasks;
 using CubePS.Errors;
 using CubePS.Records;
-using MiniExcelLibs;
-using MiniExcelLibs.OpenXml;
 
 namespace CubePS.Export;
 
 /// <summary>
-/// Writes customers as an .xlsx workbook with MiniExcel, a row at a time: one worksheet, the
-/// header row frozen with an autofilter on it. Text stays a text cell (leading zeros, +47, long
-/// organisation numbers survive Excel); numbers are numbers, except those Excel cannot hold
-/// exactly (more than 15 significant digits), which stay text; booleans are booleans; null is an
-/// empty cell. Line breaks are Excel's (a line feed).
+/// Writes customers as an .xlsx workbook, forward only, straight from the stored records: one
+/// worksheet, the header row frozen with an autofilter on it. Text is a real string cell (an
+/// inline string; see <see cref="XlsxText"/> for how its characters are written), so every reader
+/// decodes it the same way and leading zeros, +47 and long organisation numbers survive Excel;
+/// numbers are numbers, except those Excel cannot hold exactly (more than 15 significant digits,
+/// or beyond a Double's range), which stay text; booleans are booleans; null is an empty cell.
+/// The parts are written with the runtime's own ZipArchive and nothing else, and never seek, so a
+/// pipe or a terminal takes the workbook as a file does.
 /// </summary>
 internal static class XlsxCustomerWriter
 {
@@ -36,7 +36,15 @@ internal static class XlsxCustomerWriter
     /// <summary>The significant digits an Excel number keeps.</summary>
     private const int ExcelDigits = 15;
 
-    public static long Write(Stream output, IReadOnlyList<string> header, IEnumerable<StoredRecord> records, long recordCount, Action<long>? progress, CancellationToken cancellationToken)
+    private const string SheetName = "Customers";
+
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>The characters a header shows as a control picture (see <see cref="HeaderNames"/>).</summary>
+    private static readonly char[] Unshowable = MakeUnshowable();
+
+    /// <summary>Writes the workbook; returns the rows written (the header not counted) and the bytes.</summary>
+    public static (long Rows, long Bytes) Write(Stream output, IReadOnlyList<string> header, int customerIdColumn, IEnumerable<StoredRecord> records, long recordCount, Action<long>? progress, CancellationToken cancellationToken)
     {
         if (recordCount + 1 > MaximumRows)
         {
@@ -48,6 +56,7 @@ internal static class XlsxCustomerWriter
             throw Full(string.Format(CultureInfo.InvariantCulture, "The customers have {0:N0} different fields; a worksheet holds {1:N0} columns.", header.Count, MaximumColumns));
         }
 
+        header = HeaderNames(header);
         foreach (var name in header)
         {
             if (name.Length > MaximumCellLength)
@@ -56,26 +65,95 @@ internal static class XlsxCustomerWriter
             }
         }
 
-        var configuration = new OpenXmlConfiguration
+        var counting = new CountingStream(output);
+        try
         {
-            AutoFilter = true,
-            FreezeRowCount = 1,
-            EnableWriteNullValueCell = true,
-            TrimColumnNames = false,
+            long rows;
+            using (var zip = new ZipArchive(counting, ZipArchiveMode.Create, leaveOpen: true))
+            {
+                WritePart(zip, "[Content_Types].xml", ContentTypes);
+                WritePart(zip, "_rels/.rels", PackageRelationships);
+                WritePart(zip, "xl/_rels/workbook.xml.rels", WorkbookRelationships);
+                WritePart(zip, "xl/styles.xml", Styles);
 
-            // Cube sends no binary values, and measuring every cell for column widths costs more
-            // than writing it: both off, and a larger buffer, save about a tenth of the write.
-            EnableConvertByteArray = false,
-            EnableAutoWidth = false,
-            BufferSize = 1024 * 1024,
+                var shared = new SharedStrings();
+                // The XML is made on this thread, compressed and written on another.
+                using (var sheet = new Utf8Output(new HandOffStream(zip.CreateEntry("xl/worksheets/sheet1.xml", CompressionLevel.Fastest).Open()), Utf8))
+                {
+                    rows = new SheetWriter(sheet, header, customerIdColumn, shared).Write(records, progress, cancellationToken);
+                }
 
-            // Never read a value as the path of a file to put in the workbook.
-            EnableWriteFilePath = false,
-            Culture = CultureInfo.InvariantCulture,
-        };
-        using var reader = new RecordDataReader(header, records, progress, cancellationToken);
-        MiniExcel.SaveAs(output, reader, printHeader: true, sheetName: "Customers", excelType: ExcelType.XLSX, configuration: configuration);
-        return reader.Rows;
+                using (var strings = new Utf8Output(zip.CreateEntry("xl/sharedStrings.xml", CompressionLevel.Fastest).Open(), Utf8))
+                {
+                    shared.Write(strings);
+                }
+
+                WritePart(zip, "xl/workbook.xml", Workbook(header.Count, rows));
+            }
+
+            counting.Flush();
+            return (rows, counting.BytesWritten);
+        }
+        catch (Exception) when (counting.Abandon())
+        {
+            // Never reached: the filter runs before the usings above dispose the archive, so its
+            // end and the entries' last blocks go nowhere instead of following the failure into
+            // the target (or failing themselves and hiding it).
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The header row: the property names (the keys, but for those PowerShell renames), each
+    /// character a cell cannot show as sent replaced by its Unicode control picture: a carriage
+    /// return becomes ␍ (LibreOffice turns a CR LF in a cell into a line feed, so keys that differ
+    /// only in their line break would read alike) and another control character ␀ to ␟ (openpyxl
+    /// shows those as escapes). Tab and line feed stay. A name that then equals an earlier one,
+    /// ignoring case as PowerShell does, gets the first free suffix _2, _3, ...: distinct keys
+    /// always give distinct headers.
+    /// </summary>
+    internal static IReadOnlyList<string> HeaderNames(IReadOnlyList<string> names)
+    {
+        var shown = new string[names.Count];
+        var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < names.Count; i++)
+        {
+            var name = names[i];
+            if (name.IndexOfAny(Unshowable) >= 0)
+            {
+                var builder = new StringBuilder(name.Length);
+                foreach (var c in name)
+                {
+                    builder.Append(c is < ' ' and not '\t' and not '\n' ? (char)(0x2400 + c) : c);
+                }
+
+                name = builder.ToString();
+            }
+
+            var unique = name;
+            for (var suffix = 2; !taken.Add(unique); suffix++)
+            {
+                unique = name + "_" + suffix.ToString(CultureInfo.InvariantCulture);
+            }
+
+            shown[i] = unique;
+        }
+
+        return shown;
+    }
+
+    private static char[] MakeUnshowable()
+    {
+        var characters = new List<char>();
+        for (var c = '\0'; c < ' '; c++)
+        {
+            if (c is not '\t' and not '\n')
+            {
+                characters.Add(c);
+            }
+        }
+
+        return characters.ToArray();
     }
 
     private static CubeException Full(string problem) =>
@@ -84,48 +162,40 @@ internal static class XlsxCustomerWriter
             RecommendedAction = "Use -Format Csv or -Format JsonLines, or split the export.",
         };
 
-    /// <summary>A value as its cell should hold it.</summary>
-    private static object? CellValue(byte[] raw, StoredField field, string column, long row)
-    {
-        switch (field.Tag)
+    private static CubeException ValueTooLong(string column, object? customerId, long row, int length) =>
+        new(
+            CubeErrorIds.WorksheetLimit,
+            CubeErrorCategory.LimitsExceeded,
+            string.Format(
+                CultureInfo.InvariantCulture,
+                "The value of '{0}' of {1} has {2:N0} characters; an Excel cell holds {3:N0}. Nothing was cut: export to .csv or .jsonl, which hold it whole.",
+                column,
+                customerId is null ? string.Format(CultureInfo.InvariantCulture, "customer {0:N0} of the export (it has no customer_id)", row + 1) : "customer_id " + Convert.ToString(customerId, CultureInfo.InvariantCulture),
+                length,
+                MaximumCellLength),
+            customerId)
         {
-            case ValueTag.String:
-            case ValueTag.Json:
-                var text = ExcelLineBreaks(Encoding.UTF8.GetString(raw, field.Offset, field.Length));
-                if (text.Length > MaximumCellLength)
-                {
-                    throw Full(string.Format(CultureInfo.InvariantCulture, "The value of '{0}' of customer {1:N0} has {2:N0} characters; an Excel cell holds {3:N0}.", column, row, text.Length, MaximumCellLength));
-                }
+            RecommendedAction = "Use -Format Csv or -Format JsonLines (a .csv or .jsonl path): they hold values of any length.",
+        };
 
-                return text;
-            case ValueTag.Number:
-                var number = new ReadOnlySpan<byte>(raw, field.Offset, field.Length);
-                if (SignificantDigits(number) > ExcelDigits)
-                {
-                    // Excel would round it: the digits as Cube sent them, as text.
-                    return Encoding.ASCII.GetString(raw, field.Offset, field.Length);
-                }
-
-                return JsonNumber.ToValue(number) switch
-                {
-                    BigInteger integer => (double)integer,
-                    var value => value,
-                };
-            case ValueTag.True:
-                return true;
-            case ValueTag.False:
-                return false;
-            default:
-                return null;
-        }
+    private static void WritePart(ZipArchive zip, string name, string xml)
+    {
+        using var part = zip.CreateEntry(name, CompressionLevel.Fastest).Open();
+        var bytes = Utf8.GetBytes(xml);
+        part.Write(bytes, 0, bytes.Length);
     }
 
-    /// <summary>
-    /// A line break in a cell is a line feed. MiniExcel writes a carriage return as it is, which
-    /// every XML reader turns into a line feed anyway: the sheet says so by holding one.
-    /// </summary>
-    private static string ExcelLineBreaks(string text) =>
-        text.IndexOf('\r') < 0 ? text : text.Replace("\r\n", "\n").Replace('\r', '\n');
+    /// <summary>The column's letters: A to Z, AA to XFD.</summary>
+    internal static string ColumnName(int index)
+    {
+        var name = string.Empty;
+        for (var n = index + 1; n > 0; n = (n - 1) / 26)
+        {
+            name = (char)('A' + ((n - 1) % 26)) + name;
+        }
+
+        return name;
+    }
 
     /// <summary>The digits of a JSON number's mantissa from its first non-zero one: 0.0120 has 3, 1.5e300 has 2.</summary>
     private static int SignificantDigits(ReadOnlySpan<byte> number)
@@ -148,184 +218,320 @@ internal static class XlsxCustomerWriter
     }
 
     /// <summary>
-    /// The stored records as the data reader MiniExcel reads rows from. The rows' values are made
-    /// on another thread a few hundred rows ahead, while MiniExcel turns the previous ones into
-    /// XML, so the two share the machine's cores instead of taking turns.
+    /// True when a number cell holds the JSON number exactly as Excel would show it: at most 15
+    /// significant digits, and an exponent that keeps it within a Double (1e400 is not infinity,
+    /// 1e-400 not zero).
     /// </summary>
-    private sealed class RecordDataReader : IDataReader
+    private static bool IsExcelNumber(ReadOnlySpan<byte> number)
     {
-        private const int RowsAhead = 256;
-
-        private readonly IReadOnlyList<string> _header;
-        private readonly RowCounter _written;
-        private readonly CancellationToken _cancellationToken;
-        private readonly BlockingCollection<object?[]> _rows = new(RowsAhead);
-        private readonly ConcurrentBag<object?[]> _spare = new();
-        private readonly CancellationTokenSource _stop;
-        private readonly Task _producer;
-        private object?[] _values;
-
-        public RecordDataReader(IReadOnlyList<string> header, IEnumerable<StoredRecord> records, Action<long>? progress, CancellationToken cancellationToken)
+        var digits = SignificantDigits(number);
+        if (digits > ExcelDigits)
         {
-            _header = header;
-            _written = new RowCounter(progress, cancellationToken);
-            _cancellationToken = cancellationToken;
-            _values = new object?[header.Count];
-            _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            _producer = Task.Factory.StartNew(() => Produce(records), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            return false;
         }
 
-        public long Rows => _written.Rows;
-
-        public int FieldCount => _header.Count;
-
-        public int Depth => 0;
-
-        public bool IsClosed { get; private set; }
-
-        public int RecordsAffected => -1;
-
-        public object this[int i] => GetValue(i);
-
-        public object this[string name] => GetValue(GetOrdinal(name));
-
-        public bool Read()
+        if (number.IndexOfAny((byte)'e', (byte)'E') < 0)
         {
-            if (Rows > 0)
-            {
-                _spare.Add(_values);
-            }
-
-            if (!_rows.TryTake(out var next, Timeout.Infinite, _cancellationToken))
-            {
-                // Every row is taken: surface what went wrong while they were made, if anything.
-                _producer.GetAwaiter().GetResult();
-                return false;
-            }
-
-            _values = next;
-            _written.Add();
-
             return true;
         }
 
-        public void Close() => IsClosed = true;
+        var value = double.Parse(Encoding.ASCII.GetString(number.ToArray()), NumberStyles.Float, CultureInfo.InvariantCulture);
+        return !double.IsInfinity(value) && (value != 0 || digits == 0);
+    }
 
-        public void Dispose()
+    private static string Workbook(int columns, long rows)
+    {
+        var filter = columns == 0
+            ? string.Empty
+            : string.Format(CultureInfo.InvariantCulture, "<definedNames><definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"0\" hidden=\"1\">{0}!$A$1:${1}${2}</definedName></definedNames>", SheetName, ColumnName(columns - 1), rows + 1);
+        return "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+            + "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">"
+            + "<bookViews><workbookView/></bookViews>"
+            + "<sheets><sheet name=\"" + SheetName + "\" sheetId=\"1\" r:id=\"rId1\"/></sheets>"
+            + filter
+            + "</workbook>";
+    }
+
+    private const string ContentTypes =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+        + "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
+        + "<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
+        + "<Default Extension=\"xml\" ContentType=\"application/xml\"/>"
+        + "<Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>"
+        + "<Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>"
+        + "<Override PartName=\"/xl/styles.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml\"/>"
+        + "<Override PartName=\"/xl/sharedStrings.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml\"/>"
+        + "</Types>";
+
+    private const string PackageRelationships =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+        + "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+        + "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/>"
+        + "</Relationships>";
+
+    private const string WorkbookRelationships =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+        + "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+        + "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/>"
+        + "<Relationship Id=\"rId2\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles\" Target=\"styles.xml\"/>"
+        + "<Relationship Id=\"rId3\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings\" Target=\"sharedStrings.xml\"/>"
+        + "</Relationships>";
+
+    /// <summary>Excel's defaults, and a second cell format with a bold font for the header row.</summary>
+    private const string Styles =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+        + "<styleSheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+        + "<fonts count=\"2\"><font><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font><font><b/><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font></fonts>"
+        + "<fills count=\"2\"><fill><patternFill patternType=\"none\"/></fill><fill><patternFill patternType=\"gray125\"/></fill></fills>"
+        + "<borders count=\"1\"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"
+        + "<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs>"
+        + "<cellXfs count=\"2\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/><xf numFmtId=\"0\" fontId=\"1\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\"/></cellXfs>"
+        + "<cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
+        + "</styleSheet>";
+
+    /// <summary>The worksheet part: the header row, then a row per record.</summary>
+    private sealed class SheetWriter
+    {
+        private readonly Utf8Output _output;
+        private readonly IReadOnlyList<string> _header;
+        private readonly int _customerIdColumn;
+        private readonly SharedStrings _shared;
+        private readonly byte[][] _columnNames;
+        private readonly byte[] _row = new byte[12];
+        private int _rowLength;
+
+        public SheetWriter(Utf8Output output, IReadOnlyList<string> header, int customerIdColumn, SharedStrings shared)
         {
-            IsClosed = true;
-            _stop.Cancel();
-            try
+            _output = output;
+            _header = header;
+            _customerIdColumn = customerIdColumn;
+            _shared = shared;
+            _columnNames = new byte[header.Count][];
+            for (var i = 0; i < header.Count; i++)
             {
-                _producer.Wait();
+                _columnNames[i] = Encoding.ASCII.GetBytes(ColumnName(i));
             }
-            catch (AggregateException)
-            {
-                // Reported through Read, or nobody is listening any more.
-            }
-
-            _stop.Dispose();
-            _rows.Dispose();
         }
 
-        private void Produce(IEnumerable<StoredRecord> records)
+        public long Write(IEnumerable<StoredRecord> records, Action<long>? progress, CancellationToken cancellationToken)
         {
-            try
+            _output.Write("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"u8);
+            _output.Write("<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">"u8);
+            _output.Write("<sheetViews><sheetView tabSelected=\"1\" workbookViewId=\"0\"><pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/><selection pane=\"bottomLeft\" activeCell=\"A2\" sqref=\"A2\"/></sheetView></sheetViews>"u8);
+            _output.Write("<sheetFormatPr defaultRowHeight=\"15\"/><sheetData>"u8);
+
+            StartRow(1);
+            for (var column = 0; column < _header.Count; column++)
             {
-                long row = 0;
-                foreach (var record in records)
+                var name = Utf8.GetBytes(_header[column]);
+                WriteText(column, name, header: true, null, 0);
+            }
+
+            _output.Write("</row>"u8);
+
+            // Each record's fields by column: the header's order, whatever order Cube sent the keys in.
+            var byColumn = new int[_header.Count];
+            var rows = new RowCounter(progress, cancellationToken);
+            foreach (var record in records)
+            {
+                Array.Clear(byColumn, 0, byColumn.Length);
+                var fields = record.Fields;
+                for (var f = 0; f < record.Count; f++)
                 {
-                    row++;
-                    if (!_spare.TryTake(out var values))
+                    byColumn[fields[f].Column] = f + 1;
+                }
+
+                StartRow(rows.Rows + 2);
+                for (var column = 0; column < byColumn.Length; column++)
+                {
+                    if (byColumn[column] > 0)
                     {
-                        values = new object?[_header.Count];
+                        WriteField(column, record, fields[byColumn[column] - 1], rows.Rows);
+                    }
+                }
+
+                _output.Write("</row>"u8);
+                _output.FlushIfFull();
+                rows.Add();
+            }
+
+            _output.Write("</sheetData>"u8);
+            if (_header.Count > 0)
+            {
+                _output.Write("<autoFilter ref=\"A1:"u8);
+                _output.Write(_columnNames[_header.Count - 1]);
+                StartRowNumber(rows.Rows + 1);
+                _output.Write(new ReadOnlySpan<byte>(_row, 0, _rowLength));
+                _output.Write("\"/>"u8);
+            }
+
+            _output.Write("</worksheet>"u8);
+            _output.Flush(final: true);
+            return rows.Rows;
+        }
+
+        [MethodImpl(JitHints.HotLoop)]
+        private void WriteField(int column, StoredRecord record, StoredField field, long row)
+        {
+            var raw = record.Raw;
+            switch (field.Tag)
+            {
+                case ValueTag.String:
+                case ValueTag.Json:
+                    WriteText(column, new ReadOnlySpan<byte>(raw, field.Offset, field.Length), header: false, record, row);
+                    break;
+                case ValueTag.Number:
+                    var number = new ReadOnlySpan<byte>(raw, field.Offset, field.Length);
+                    if (IsExcelNumber(number))
+                    {
+                        StartCell(column);
+                        _output.Write("><v>"u8);
+                        _output.Write(number);
+                        _output.Write("</v></c>"u8);
                     }
                     else
                     {
-                        Array.Clear(values, 0, values.Length);
+                        // Excel would round it: the digits as Cube sent them, as text.
+                        WriteText(column, number, header: false, record, row);
                     }
 
-                    for (var f = 0; f < record.Count; f++)
-                    {
-                        var field = record.Fields[f];
-                        values[field.Column] = CellValue(record.Raw, field, _header[field.Column], row);
-                    }
-
-                    _rows.Add(values, _stop.Token);
-                }
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-            {
-                // MiniExcel stopped reading, or the call was stopped.
-            }
-            finally
-            {
-                _rows.CompleteAdding();
+                    break;
+                case ValueTag.True:
+                    StartCell(column);
+                    _output.Write(" t=\"b\"><v>1</v></c>"u8);
+                    break;
+                case ValueTag.False:
+                    StartCell(column);
+                    _output.Write(" t=\"b\"><v>0</v></c>"u8);
+                    break;
+                default:
+                    // Null: no cell at all, which every reader shows as empty.
+                    break;
             }
         }
 
-        public string GetName(int i) => ExcelLineBreaks(_header[i]);
-
-        public int GetOrdinal(string name)
+        [MethodImpl(JitHints.HotLoop)]
+        private void WriteText(int column, ReadOnlySpan<byte> utf8, bool header, StoredRecord? record, long row)
         {
-            for (var i = 0; i < _header.Count; i++)
+            if (utf8.Length > MaximumCellLength && XlsxText.Utf16Length(utf8) is var length && length > MaximumCellLength)
             {
-                if (string.Equals(GetName(i), name, StringComparison.Ordinal))
+                throw ValueTooLong(_header[column], CustomerIdOf(record), row, length);
+            }
+
+            StartCell(column);
+            if (header)
+            {
+                _output.Write(" s=\"1\""u8);
+            }
+
+            // Text a reader would take for an escape goes to the shared strings, where it is
+            // escaped just the same: openpyxl (pandas) undoes that escape there, not in an inline string.
+            if (XlsxText.HasLiteralEscape(utf8) && _shared.TryAdd(utf8, out var index))
+            {
+                _output.Write(" t=\"s\"><v>"u8);
+                var digits = _output.GetSpan(11);
+                Utf8Formatter.TryFormat(index, digits, out var written);
+                _output.Advance(written);
+                _output.Write("</v></c>"u8);
+                return;
+            }
+
+            _output.Write(XlsxText.NeedsPreserve(utf8) ? " t=\"inlineStr\"><is><t xml:space=\"preserve\">"u8 : " t=\"inlineStr\"><is><t>"u8);
+            XlsxText.Write(_output, utf8);
+            _output.Write("</t></is></c>"u8);
+        }
+
+        private object? CustomerIdOf(StoredRecord? record)
+        {
+            if (record is null || _customerIdColumn < 0)
+            {
+                return null;
+            }
+
+            for (var f = 0; f < record.Count; f++)
+            {
+                var field = record.Fields[f];
+                if (field.Column == _customerIdColumn && field.Tag is ValueTag.String or ValueTag.Number)
                 {
-                    return i;
+                    var value = new ReadOnlySpan<byte>(record.Raw, field.Offset, field.Length);
+                    return JsonNumber.TryGetWholeInt64(value, out var id) ? id : Utf8.GetString(value.ToArray());
                 }
             }
 
-            return -1;
+            return null;
         }
 
-        public object GetValue(int i) => _values[i]!;
-
-        public bool IsDBNull(int i) => _values[i] is null;
-
-        public Type GetFieldType(int i) => typeof(object);
-
-        public string GetDataTypeName(int i) => "object";
-
-        public int GetValues(object[] values)
+        private void StartRow(long row)
         {
-            var count = Math.Min(values.Length, _values.Length);
-            Array.Copy(_values, values, count);
-            return count;
+            StartRowNumber(row);
+            _output.Write("<row r=\""u8);
+            _output.Write(new ReadOnlySpan<byte>(_row, 0, _rowLength));
+            _output.Write("\">"u8);
         }
 
-        public bool NextResult() => false;
+        private void StartRowNumber(long row)
+        {
+            Utf8Formatter.TryFormat(row, _row, out _rowLength);
+        }
 
-        public DataTable? GetSchemaTable() => null;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void StartCell(int column)
+        {
+            _output.Write("<c r=\""u8);
+            _output.Write(_columnNames[column]);
+            _output.Write(new ReadOnlySpan<byte>(_row, 0, _rowLength));
+            _output.Write((byte)'"');
+        }
+    }
 
-        public bool GetBoolean(int i) => (bool)GetValue(i);
+    /// <summary>
+    /// The shared-string table, for the rare text that holds a literal _xHHHH_: each such text once.
+    /// Bounded: past <see cref="MaximumBytes"/> more such text is written inline, escaped the same.
+    /// </summary>
+    private sealed class SharedStrings
+    {
+        private const int MaximumBytes = 16 * 1024 * 1024;
 
-        public byte GetByte(int i) => throw new NotSupportedException();
+        private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+        private readonly List<byte[]> _texts = new();
+        private long _bytes;
+        private long _references;
 
-        public long GetBytes(int i, long fieldOffset, byte[]? buffer, int bufferoffset, int length) => throw new NotSupportedException();
+        public bool TryAdd(ReadOnlySpan<byte> utf8, out int index)
+        {
+            var bytes = utf8.ToArray();
+            var text = Utf8.GetString(bytes);
+            if (!_index.TryGetValue(text, out index))
+            {
+                if (_bytes + bytes.Length > MaximumBytes)
+                {
+                    return false;
+                }
 
-        public char GetChar(int i) => throw new NotSupportedException();
+                index = _texts.Count;
+                _index.Add(text, index);
+                _texts.Add(bytes);
+                _bytes += bytes.Length;
+            }
 
-        public long GetChars(int i, long fieldoffset, char[]? buffer, int bufferoffset, int length) => throw new NotSupportedException();
+            _references++;
+            return true;
+        }
 
-        public IDataReader GetData(int i) => throw new NotSupportedException();
+        public void Write(Utf8Output output)
+        {
+            output.Write("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"u8);
+            output.Write(string.Format(CultureInfo.InvariantCulture, "<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"{0}\" uniqueCount=\"{1}\">", _references, _texts.Count));
+            foreach (var text in _texts)
+            {
+                output.Write(XlsxText.NeedsPreserve(text) ? "<si><t xml:space=\"preserve\">"u8 : "<si><t>"u8);
+                XlsxText.Write(output, text);
+                output.Write("</t></si>"u8);
+                output.FlushIfFull();
+            }
 
-        public DateTime GetDateTime(int i) => throw new NotSupportedException();
-
-        public decimal GetDecimal(int i) => (decimal)GetValue(i);
-
-        public double GetDouble(int i) => (double)GetValue(i);
-
-        public float GetFloat(int i) => throw new NotSupportedException();
-
-        public Guid GetGuid(int i) => throw new NotSupportedException();
-
-        public short GetInt16(int i) => throw new NotSupportedException();
-
-        public int GetInt32(int i) => throw new NotSupportedException();
-
-        public long GetInt64(int i) => (long)GetValue(i);
-
-        public string GetString(int i) => (string)GetValue(i);
+            output.Write("</sst>"u8);
+            output.Flush(final: true);
+        }
     }
 }

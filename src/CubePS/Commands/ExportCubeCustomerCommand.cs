@@ -150,8 +150,7 @@ public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
                     switch (_format)
                     {
                         case ExportFormat.Xlsx:
-                            var rows = XlsxCustomerWriter.Write(stream, header, collection.ReadStoredRecords(), total, progress, token);
-                            return (rows, stream.Position);
+                            return XlsxCustomerWriter.Write(stream, header, CustomerIdColumn(collection), collection.ReadStoredRecords(), total, progress, token);
                         case ExportFormat.JsonLines:
                             var output = new Utf8Output(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
                             var lines = JsonLinesCustomerWriter.Write(output, collection.Schema.Columns, collection.ReadStoredRecords(), progress, token);
@@ -234,6 +233,20 @@ public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
         }
 
         return path;
+    }
+
+    /// <summary>The column of the customer_id key, which names the customer in a per-value error; -1 when none.</summary>
+    private static int CustomerIdColumn(CustomerCollection collection)
+    {
+        foreach (var column in collection.Schema.Columns)
+        {
+            if (column.Role == ColumnRole.CustomerId)
+            {
+                return column.Index;
+            }
+        }
+
+        return -1;
     }
 
     private static CubeException InvalidArgument(string message, object target) =>
