@@ -201,4 +201,32 @@ public class BoundsTests
         Assert.StartsWith(emoji.Substring(0, ServerText.MaximumQuoted) + "…", fromBytes);
         Assert.EndsWith("(600 bytes in all)", fromBytes);
     }
+
+    [Fact]
+    public async Task A_reason_phrase_of_megabytes_is_quoted_trimmed()
+    {
+        var cube = new FakeCube((_, _) => new HttpResponseMessage(System.Net.HttpStatusCode.BadRequest) { ReasonPhrase = new string('r', 5 * 1024 * 1024), Content = new StringContent("{}") });
+
+        var error = await FailsAsync(cube);
+
+        Assert.Equal(CubeErrorIds.RequestFailed, error.ErrorId);
+        Assert.Contains("400 rrrr", error.Message);
+        Assert.Contains("(5,242,880 characters in all)", error.Message);
+    }
+
+    [Fact]
+    public async Task A_redirect_to_another_host_with_a_location_of_megabytes_is_quoted_trimmed()
+    {
+        var cube = new FakeCube((_, _) =>
+        {
+            var response = new HttpResponseMessage(System.Net.HttpStatusCode.Found);
+            response.Headers.Location = new Uri("https://elsewhere.example/" + new string('p', 60_000));
+            return response;
+        });
+
+        var error = await FailsAsync(cube);
+
+        Assert.Equal(CubeErrorIds.UnsafeRedirect, error.ErrorId);
+        Assert.Contains("characters in all)", error.Message);
+    }
 }

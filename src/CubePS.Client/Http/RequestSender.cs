@@ -102,7 +102,7 @@ internal sealed class RequestSender
                 CultureInfo.InvariantCulture,
                 "{0} {1}, which is not {2}. CubePS sends the connection's credentials to no other scheme, host or port.",
                 whatHappened,
-                Masker.MaskUri(target),
+                ServerText.Quote(Masker.MaskUri(target)),
                 _connection.BaseUri.GetLeftPart(UriPartial.Authority)));
     }
 
@@ -192,7 +192,7 @@ internal sealed class RequestSender
         catch (IOException e)
         {
             throw context.ConnectionLost(
-                string.Format(CultureInfo.InvariantCulture, "The connection to {0} failed: {1}", uri.GetLeftPart(UriPartial.Authority), e.Message),
+                string.Format(CultureInfo.InvariantCulture, "The connection to {0} failed: {1}", uri.GetLeftPart(UriPartial.Authority), InnermostMessage(e)),
                 e);
         }
     }
@@ -210,7 +210,7 @@ internal sealed class RequestSender
             throw context.InvalidResponse(string.Format(CultureInfo.InvariantCulture, "Cube redirected {0} more than {1} times.", context.DisplayUri, MaximumRedirects));
         }
 
-        _log.Verbose("Following the redirect to " + Masker.MaskUri(target));
+        _log.Verbose("Following the redirect to " + ServerText.Quote(Masker.MaskUri(target)));
         return target;
     }
 
@@ -224,9 +224,9 @@ internal sealed class RequestSender
                 "GET {0} answered {1} {2} in {3:N0} ms ({4}{5})",
                 Masker.MaskUri(uri),
                 (int)response.StatusCode,
-                response.ReasonPhrase,
+                ServerText.Quote(response.ReasonPhrase ?? string.Empty),
                 elapsed.TotalMilliseconds,
-                response.Content.Headers.ContentType?.ToString() ?? "no content type",
+                ServerText.Quote(response.Content.Headers.ContentType?.ToString() ?? "no content type"),
                 length.HasValue ? string.Format(CultureInfo.InvariantCulture, ", {0:N0} bytes", length.Value) : string.Empty));
         }
 
@@ -270,6 +270,7 @@ internal sealed class RequestSender
         }
 
         // .NET's outer message often repeats the inner one ("Connection refused (host:1)" over "Connection refused").
-        return current == e || e.Message.IndexOf(current.Message, StringComparison.Ordinal) >= 0 ? e.Message : e.Message + " " + current.Message;
+        // It may quote the reply (an invalid status line or header), so it is trimmed as server text.
+        return ServerText.Quote(current == e || e.Message.IndexOf(current.Message, StringComparison.Ordinal) >= 0 ? e.Message : e.Message + " " + current.Message, ServerText.MaximumQuoted * 2);
     }
 }

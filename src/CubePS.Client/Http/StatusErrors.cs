@@ -19,7 +19,7 @@ internal static class StatusErrors
     public static async Task<CubeException> DescribeAsync(HttpResponseMessage response, RequestContext context, Connection connection, TimeSpan timeLeft, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
-        var statusText = string.Format(CultureInfo.InvariantCulture, "{0} {1}", status, response.ReasonPhrase ?? response.StatusCode.ToString());
+        var statusText = string.Format(CultureInfo.InvariantCulture, "{0} {1}", status, ServerText.Quote(response.ReasonPhrase ?? response.StatusCode.ToString()));
         var reply = await ReadReplyAsync(response, context, timeLeft, cancellationToken).ConfigureAwait(false);
         var host = connection.BaseUri.GetLeftPart(UriPartial.Authority);
 
