@@ -165,7 +165,7 @@ internal sealed class RequestSender
             error.RecommendedAction = "Ask who runs the proxy to allow " + uri.GetLeftPart(UriPartial.Authority) + ", or connect without it.";
             throw error;
         }
-        catch (HttpRequestException e) when (ErrorKindOf(e) is "InvalidResponse" or "ConfigurationLimitExceeded")
+        catch (HttpRequestException e) when (HttpErrorKind.IsUnreadableReply(e))
         {
             // Cube was reached and answered, but not in HTTP that can be read (a garbage status
             // line, headers past the limit): the same server will answer the same way again.
@@ -242,11 +242,6 @@ internal sealed class RequestSender
 
     private static readonly System.Reflection.PropertyInfo? HttpRequestExceptionStatus = typeof(HttpRequestException).GetProperty("StatusCode");
 
-    /// <summary>The kind of failure (HttpRequestError, .NET 8 and later) by name; null where the runtime does not say.</summary>
-    private static string? ErrorKindOf(HttpRequestException e) => HttpRequestExceptionKind?.GetValue(e)?.ToString();
-
-    private static readonly System.Reflection.PropertyInfo? HttpRequestExceptionKind = typeof(HttpRequestException).GetProperty("HttpRequestError");
-
     /// <summary>The DNS failure in <paramref name="e"/>'s chain that says the name does not exist (not a passing lookup failure).</summary>
     private static SocketException? FindHostNotFound(Exception e)
     {
@@ -261,7 +256,7 @@ internal sealed class RequestSender
         return null;
     }
 
-    private static string InnermostMessage(Exception e)
+    internal static string InnermostMessage(Exception e)
     {
         var current = e;
         while (current.InnerException is not null)
