@@ -229,4 +229,69 @@ public class BoundsTests
         Assert.Equal(CubeErrorIds.UnsafeRedirect, error.ErrorId);
         Assert.Contains("characters in all)", error.Message);
     }
+
+    [Theory]
+    [InlineData("br")]
+    [InlineData("zstd")]
+    [InlineData("gzip, x-unknown-packing")]
+    public async Task A_reply_in_an_encoding_CubePS_does_not_decode_names_the_encoding(string encoding)
+    {
+        var cube = new FakeCube((_, _) =>
+        {
+            var response = FakeCube.Json("[]");
+            foreach (var name in encoding.Split(", "))
+            {
+                response.Content.Headers.ContentEncoding.Add(name);
+            }
+
+            return response;
+        });
+
+        var error = await FailsAsync(cube);
+
+        Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);
+        Assert.Contains($"is encoded as '{encoding.Split(", ")[^1]}' (Content-Encoding), which CubePS does not decode", error.Message);
+        Assert.Single(cube.Requests);
+    }
+
+    [Fact]
+    public async Task A_407_from_Cube_itself_with_no_proxy_set_does_not_blame_a_proxy()
+    {
+        var cube = new FakeCube((_, _) => FakeCube.Json("{}", System.Net.HttpStatusCode.ProxyAuthenticationRequired));
+
+        var error = await FailsAsync(cube);
+
+        Assert.Equal(CubeErrorIds.ProxyAuthenticationFailed, error.ErrorId);
+        Assert.Contains("no proxy is set for this connection", error.Message);
+        Assert.DoesNotContain("The system's proxy", error.Message);
+    }
+
+    [Theory]
+    [InlineData(99_999_999_999.0, "more than a century")]
+    [InlineData(3_153_600_000.0, "more than a century")]
+    [InlineData(3600.0, "3,600 s")]
+    [InlineData(864_000.0, "864,000 s (about 10 days)")]
+    public void A_wait_Cube_asks_for_is_said_one_way(double seconds, string expected)
+    {
+        var asked = seconds >= TimeSpan.MaxValue.TotalSeconds / 2 ? CubePS.Http.RetryPolicy.LongestWait : TimeSpan.FromSeconds(Math.Min(seconds, CubePS.Http.RetryPolicy.LongestWait.TotalSeconds));
+
+        Assert.Equal(expected, CubePS.Http.RetryPolicy.DescribeWait(asked));
+    }
+
+    [Fact]
+    public async Task A_Retry_After_in_year_9999_is_more_than_a_century_in_the_error()
+    {
+        var cube = new FakeCube((_, _) =>
+        {
+            var response = FakeCube.Json("{}", System.Net.HttpStatusCode.TooManyRequests);
+            response.Headers.TryAddWithoutValidation("Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT");
+            return response;
+        });
+
+        var error = await FailsAsync(cube);
+
+        Assert.Equal(CubeErrorIds.RateLimited, error.ErrorId);
+        Assert.Contains("wait more than a century", error.Message);
+        Assert.DoesNotContain("Try again after", error.RecommendedAction);
+    }
 }

@@ -41,4 +41,19 @@ public class TransportBoundsTests
         Assert.Contains($"after {Json.Length} bytes of its body had been read", error.Message);
         Assert.Equal(2, server.Requests);
     }
+
+    [Theory]
+    [InlineData("205 Reset Content")]
+    [InlineData("204 No Content")]
+    public async Task A_success_without_content_that_sends_a_body_with_no_length_does_not_wait_for_the_timeout(string status)
+    {
+        // The body has no length and the connection stays open: read, it would end only with -TimeoutSec.
+        using var server = LoopbackServer.Http(_ => LoopbackServer.Reply(status, "Content-Type: application/json", Json));
+
+        var error = await FailsAsync(server, timeoutSec: 60);
+
+        Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);
+        Assert.Contains("only 200 OK carries a whole page", error.Message);
+        Assert.Null(error.ResponseText);
+    }
 }

@@ -59,6 +59,7 @@ internal sealed class RequestSender
                 // 203 is a 200 passed on by a proxy that may have changed headers; the body is whole.
                 if (status is 200 or 203)
                 {
+                    CheckContentEncoding(response, context);
                     var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
                     var guarded = new TimeoutReadStream(body, response, Settings.Timeout, stopwatch, context, cancellationToken);
                     return new CubeReply(response, guarded, stopwatch, lease);
@@ -194,6 +195,33 @@ internal sealed class RequestSender
             throw context.ConnectionLost(
                 string.Format(CultureInfo.InvariantCulture, "The connection to {0} failed: {1}", uri.GetLeftPart(UriPartial.Authority), InnermostMessage(e)),
                 e);
+        }
+    }
+
+    /// <summary>
+    /// Refuses a body in an encoding the handler did not undo (br, compress, a name nobody
+    /// knows): read as JSON it would only be "not valid JSON near byte 0". The handler asks for
+    /// gzip and deflate and undoes the last one; what is left names what was not undone.
+    /// </summary>
+    private static void CheckContentEncoding(HttpResponseMessage response, RequestContext context)
+    {
+        foreach (var encoding in response.Content.Headers.ContentEncoding)
+        {
+            if (encoding.Equals("identity", StringComparison.OrdinalIgnoreCase)
+                || encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase)
+                || encoding.Equals("x-gzip", StringComparison.OrdinalIgnoreCase)
+                || encoding.Equals("deflate", StringComparison.OrdinalIgnoreCase))
+            {
+                // Undone already, or left for the page reader, which tells compressed bytes by their start.
+                continue;
+            }
+
+            response.Dispose();
+            throw context.InvalidResponse(string.Format(
+                CultureInfo.InvariantCulture,
+                "Cube's reply for {0} is encoded as '{1}' (Content-Encoding), which CubePS does not decode: it asks for gzip or deflate (Accept-Encoding) and reads those, or a reply that is not compressed.",
+                context.Describe(),
+                ServerText.Quote(encoding)));
         }
     }
 

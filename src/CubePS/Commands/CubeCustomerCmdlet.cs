@@ -230,9 +230,9 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
             CubeErrorCategory.LimitsExceeded,
             string.Format(
                 CultureInfo.InvariantCulture,
-                "Assignment {0} was not requested: Cube asked CubePS to wait {1:N0} s before asking again (assignment {2}).",
+                "Assignment {0} was not requested: Cube asked CubePS to wait {1} before asking again (assignment {2}).",
                 assignmentId,
-                rateLimited.RetryAfter?.TotalSeconds ?? 0,
+                CubePS.Http.RetryPolicy.DescribeWait(rateLimited.RetryAfter ?? TimeSpan.Zero),
                 rateLimited.TargetObject),
             assignmentId)
         {
