@@ -19,6 +19,7 @@ internal sealed class LoopbackServer : IDisposable
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly Func<int, byte[]> _reply;
     private readonly bool _closeAfterReply;
+    private bool _answerAtOnce;
     private readonly X509Certificate2? _certificate;
     private readonly SslProtocols _protocols;
     private readonly CancellationTokenSource _stop = new();
@@ -42,9 +43,13 @@ internal sealed class LoopbackServer : IDisposable
     public static LoopbackServer Http(Func<int, string> reply, bool closeAfterReply = false) =>
         new(n => Encoding.UTF8.GetBytes(reply(n)), closeAfterReply, null, SslProtocols.None);
 
+    /// <summary>A plain-HTTP server that answers at once, before any request has come (as a web server answers a TLS handshake it cannot read).</summary>
+    public static LoopbackServer HttpAnsweringAtOnce(string reply) =>
+        new(_ => Encoding.UTF8.GetBytes(reply), closeAfterReply: true, null, SslProtocols.None) { _answerAtOnce = true };
+
     /// <summary>An https server with a self-signed certificate for 127.0.0.1 that accepts only <paramref name="protocols"/>.</summary>
-    public static LoopbackServer Https(SslProtocols protocols, Func<int, string> reply) =>
-        new(n => Encoding.UTF8.GetBytes(reply(n)), closeAfterReply: false, SelfSigned(), protocols);
+    public static LoopbackServer Https(SslProtocols protocols, Func<int, string> reply, bool expired = false) =>
+        new(n => Encoding.UTF8.GetBytes(reply(n)), closeAfterReply: false, SelfSigned(expired), protocols);
 
     /// <summary>A reply with headers and a body, with Content-Length unless <paramref name="headers"/> frames it otherwise.</summary>
     public static string Reply(string status, string headers, string body) =>
@@ -64,14 +69,14 @@ internal sealed class LoopbackServer : IDisposable
         _certificate?.Dispose();
     }
 
-    private static X509Certificate2 SelfSigned()
+    private static X509Certificate2 SelfSigned(bool expired)
     {
         using var key = RSA.Create(2048);
         var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(IPAddress.Loopback);
         request.CertificateExtensions.Add(names.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(expired ? -30 : -1), DateTimeOffset.UtcNow.AddDays(expired ? -2 : 1));
 
         // Exported and read again, so the private key is usable by SslStream on every platform.
         return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
@@ -110,7 +115,7 @@ internal sealed class LoopbackServer : IDisposable
                     await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate, EnabledSslProtocols = _protocols }, _stop.Token);
                 }
 
-                while (await ReadRequestAsync(stream))
+                while (_answerAtOnce || await ReadRequestAsync(stream))
                 {
                     var reply = _reply(Interlocked.Increment(ref _requests) - 1);
                     await stream.WriteAsync(reply, _stop.Token);

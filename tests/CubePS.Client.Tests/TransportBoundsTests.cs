@@ -56,4 +56,74 @@ public class TransportBoundsTests
         Assert.Contains("only 200 OK carries a whole page", error.Message);
         Assert.Null(error.ResponseText);
     }
+
+    private static readonly string Ok = LoopbackServer.Reply("200 OK", "Content-Type: application/json\r\nContent-Length: " + Json.Length, Json);
+
+    public static TheoryData<string, string, string> TlsFaults => new()
+    {
+        { "tls1.0 only", "no TLS version (or cipher) in common", "offer TLS 1.2 or 1.3" },
+        { "plain http", "answered in plain HTTP, not TLS", "Check the port" },
+        { "untrusted", "not issued by an authority this machine trusts", "install the issuing authority's certificate" },
+        { "expired", "has expired or is not valid yet", "renew its certificate" },
+        { "other name", "is not for the host name localhost", "use the host name the certificate is issued for" },
+    };
+
+    /// <summary>A server with the TLS fault, and the address to reach it by.</summary>
+    private static (LoopbackServer Server, Uri Address) TlsFault(string fault)
+    {
+#pragma warning disable SYSLIB0039 // TLS 1.0 is what the server offers, on purpose.
+        var server = fault switch
+        {
+            "tls1.0 only" => LoopbackServer.Https(SslProtocols.Tls, _ => Ok),
+            "plain http" => LoopbackServer.HttpAnsweringAtOnce(LoopbackServer.Reply("400 Bad Request", "Content-Type: text/html\r\nContent-Length: 11", "Bad Request")),
+            "expired" => LoopbackServer.Https(SslProtocols.Tls12, _ => Ok, expired: true),
+            _ => LoopbackServer.Https(SslProtocols.Tls12, _ => Ok),
+        };
+#pragma warning restore SYSLIB0039
+        var host = fault == "other name" ? "localhost" : "127.0.0.1";
+        return (server, new Uri("https://" + host + ":" + server.BaseUri.Port + "/"));
+    }
+
+    [Theory]
+    [MemberData(nameof(TlsFaults))]
+    public async Task A_TLS_failure_says_why_with_what_to_do_when_customers_are_read(string fault, string reason, string action)
+    {
+        var (server, address) = TlsFault(fault);
+        using (server)
+        {
+            var connection = server.Connect(options =>
+            {
+                options.BaseUri = address;
+                options.SkipCertificateCheck = fault == "tls1.0 only";
+            });
+            var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(connection, new RequestSettings(20, 2, 1)).RunAsync(null, 9));
+
+            Assert.Equal(CubeErrorIds.CertificateRejected, error.ErrorId);
+            Assert.Contains(reason, error.Message);
+            Assert.Contains(action, error.Message);
+            Assert.Contains(action, error.RecommendedAction);
+            Assert.DoesNotContain("see inner exception", error.Message);
+            Assert.DoesNotContain("It failed", error.Message);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TlsFaults))]
+    public async Task A_TLS_failure_says_why_with_what_to_do_in_a_connection_test(string fault, string reason, string action)
+    {
+        var (server, address) = TlsFault(fault);
+        using (server)
+        {
+            var connection = server.Connect(options =>
+            {
+                options.BaseUri = address;
+                options.SkipCertificateCheck = fault == "tls1.0 only";
+            });
+            var result = await new CubePS.Diagnostics.ConnectionProbe(connection, new RequestSettings(20, 0, 1), NullCubeLog.Instance).RunAsync(null, CancellationToken.None);
+
+            Assert.Equal(CubeErrorIds.CertificateRejected, result.Failure?.ErrorId);
+            Assert.Contains(reason, result.Message);
+            Assert.Contains(action, result.Message);
+        }
+    }
 }

@@ -137,18 +137,9 @@ internal sealed class RequestSender
         {
             throw NoAnswerInTime(context);
         }
-        catch (HttpRequestException e) when (TlsFailure.Find(e) is { } tls)
+        catch (HttpRequestException e) when (TlsFailure.Find(e) is not null)
         {
-            throw context.Error(
-                CubeErrorIds.CertificateRejected,
-                CubeErrorCategory.SecurityError,
-                string.Format(
-                    CultureInfo.InvariantCulture,
-                    "The secure connection to {0} failed: {1}{2}",
-                    uri.GetLeftPart(UriPartial.Authority),
-                    tls.Message,
-                    _connection.TlsLimitation is { } limitation ? " " + limitation : string.Empty),
-                e);
+            throw TlsFailure.ToError(context, uri, e, null, _connection.TlsLimitation);
         }
         catch (HttpRequestException e) when (StatusOf(e) == 407)
         {
