@@ -75,6 +75,12 @@ internal sealed class RecordDecoder
             {
                 case JsonTokenType.String:
                 {
+                    if (column.Role == ColumnRole.CustomerId && !reader.ValueIsEscaped)
+                    {
+                        // Before it is stored; an escaped one is checked once unescaped, below.
+                        CheckCustomerIdLength(reader.ValueSpan);
+                    }
+
                     var value = WriteString(ref reader, index, column);
                     if (column.Role == ColumnRole.CustomerId)
                     {
