@@ -294,4 +294,23 @@ public class BoundsTests
         Assert.Contains("wait more than a century", error.Message);
         Assert.DoesNotContain("Try again after", error.RecommendedAction);
     }
+
+    [Fact]
+    public void An_updated_value_far_longer_than_any_date_is_not_read_as_one()
+    {
+        var padded = "2024-01-02" + new string(' ', 300);
+
+        Assert.False(CubePS.Selection.UpdatedDate.TryParse(Encoding.UTF8.GetBytes(padded), out _));
+        Assert.True(CubePS.Selection.UpdatedDate.TryParse(Encoding.UTF8.GetBytes("2024-01-02T10:00:00+01:00"), out _));
+    }
+
+    [Fact]
+    public void A_page_is_remembered_by_a_digest_of_a_few_bytes_whatever_its_link()
+    {
+        var key = CubePS.Customers.NextLink.PageKey(new Uri(FakeCube.BaseUri + "crm/assignment_id/9/customers?page=2&pad=" + new string('x', 8000) + "#fragment"));
+
+        Assert.Equal(24, key.Length);
+        Assert.Equal(key, CubePS.Customers.NextLink.PageKey(new Uri(FakeCube.BaseUri + "crm/assignment_id/9/customers?page=2&pad=" + new string('x', 8000))));
+        Assert.NotEqual(key, CubePS.Customers.NextLink.PageKey(new Uri(FakeCube.BaseUri + "crm/assignment_id/9/customers?page=3")));
+    }
 }

@@ -246,7 +246,7 @@ internal sealed class CustomerDownloader
     }
 
     /// <summary>A page's identity: its URI without the fragment, which is never sent to the server.</summary>
-    private static string PageKey(Uri uri) => uri.GetLeftPart(UriPartial.Query);
+    private static string PageKey(Uri uri) => NextLink.PageKey(uri);
 
     private static void Note(AssignmentRead read, PageSummary page, CollectingSink sink)
     {

@@ -1,5 +1,7 @@
 using System;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using CubePS.Connections;
 using CubePS.Errors;
 using CubePS.Http;
@@ -41,6 +43,18 @@ internal static class NextLink
     /// <summary>True when <paramref name="link"/> is a link <see cref="Check"/> accepts on a connection to <paramref name="baseUri"/>: one that may be fetched ahead.</summary>
     public static bool IsFollowable(string link, Uri baseUri, out Uri next) =>
         TryParse(link, out next) && CubeEndpoint.IsSameOrigin(baseUri, next);
+
+    /// <summary>
+    /// A page's identity, to find a link back to a page already read: its URI without the fragment
+    /// (never sent to the server), as 128 bits of its SHA-256. Every page of a read is remembered,
+    /// so each costs a few bytes whatever the length of its link.
+    /// </summary>
+    public static string PageKey(Uri uri)
+    {
+        using var sha256 = SHA256.Create();
+        var hash = sha256.ComputeHash(Encoding.UTF8.GetBytes(uri.GetLeftPart(UriPartial.Query)));
+        return Convert.ToBase64String(hash, 0, 16);
+    }
 
     private static bool TryParse(string link, out Uri next)
     {
