@@ -113,7 +113,7 @@ internal sealed class RequestSender
         request.Headers.TryAddWithoutValidation("Authorization", _connection.AuthorizationHeader);
         if (_log.IsVerboseEnabled)
         {
-            _log.Verbose("GET " + Masker.MaskUri(uri));
+            _log.Verbose("GET " + ServerText.Quote(Masker.MaskUri(uri)));
         }
 
         if (_log.IsDebugEnabled)
@@ -241,7 +241,7 @@ internal sealed class RequestSender
             _log.Verbose(string.Format(
                 CultureInfo.InvariantCulture,
                 "GET {0} answered {1} {2} in {3:N0} ms ({4}{5})",
-                Masker.MaskUri(uri),
+                ServerText.Quote(Masker.MaskUri(uri)),
                 (int)response.StatusCode,
                 ServerText.Quote(response.ReasonPhrase ?? string.Empty),
                 elapsed.TotalMilliseconds,
