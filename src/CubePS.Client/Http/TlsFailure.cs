@@ -29,7 +29,9 @@ internal static class TlsFailure
             }
         }
 
-        return HttpErrorKind.Of(e) == "SecureConnectionError" ? e : null;
+        // Not every SecureConnectionError: a connection dropped during the handshake is one too,
+        // and stays a lost connection that a retry may get past.
+        return null;
     }
 
     /// <summary>
