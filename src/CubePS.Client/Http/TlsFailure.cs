@@ -45,7 +45,8 @@ internal static class TlsFailure
     public static CubeException ToError(RequestContext context, Uri uri, Exception e, string? certificateProblem, string? tlsLimitation)
     {
         var host = uri.GetLeftPart(UriPartial.Authority);
-        var details = (certificateProblem is null ? string.Empty : certificateProblem + " ") + RuntimeWords(e);
+        // A check of CubePS's own says why; the runtime then only says its callback refused.
+        var details = certificateProblem ?? RuntimeWords(e);
         var (reason, action) = Explain(details, host, uri.Host);
         var error = context.Error(
             CubeErrorIds.CertificateRejected,
