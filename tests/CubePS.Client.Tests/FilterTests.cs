@@ -70,7 +70,7 @@ public class FilterTests
         var cube = new FakeCube((request, _) => request.RequestUri!.AbsolutePath switch
         {
             "/crm/assignment_id/9/customers" => FakeCube.Json("""[{"customer_id": 1, "name": "A"}]"""),
-            _ when request.RequestUri.Query == "" => FakeCube.Json("""{"count": 4, "next": "?page=2", "results": [{"customer_id": 2, "Only12": "x"}]}"""),
+            _ when request.RequestUri.Query == "" => FakeCube.Json("""{"count": 4, "next": "https://acme.headshed.com/crm/assignment_id/12/customers?page=2", "results": [{"customer_id": 2, "Only12": "x"}]}"""),
             _ => FakeCube.Json("""{"count": 4, "next": null, "results": [{"customer_id": 3} """),
         });
         var run = new DownloadRun(cube.Connect());

@@ -42,7 +42,7 @@ public class HostileServerTests
 
                 served = list.Skip((page - 1) * 3).Take(3).ToList();
                 count = list.Count;
-                var next = (page * 3) < list.Count ? $"?page={page + 1}" : null;
+                var next = (page * 3) < list.Count ? $"https://acme.headshed.com/crm/assignment_id/9/customers?page={page + 1}" : null;
                 if (page == 1 && shiftOnRead(reads))
                 {
                     if (delta < 0)
@@ -149,7 +149,7 @@ public class HostileServerTests
         var cube = new FakeCube((request, _) =>
         {
             var page = PageOf(request.RequestUri!);
-            return FakeCube.Json(Page(5, $"?page={page + 1}", Enumerable.Range((page * 5) + 1, 5)));
+            return FakeCube.Json(Page(5, $"https://acme.headshed.com/crm/assignment_id/9/customers?page={page + 1}", Enumerable.Range((page * 5) + 1, 5)));
         });
         var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
 
@@ -164,7 +164,7 @@ public class HostileServerTests
         var cube = new FakeCube((request, _) =>
         {
             var page = PageOf(request.RequestUri!);
-            var next = page < 3 ? $"\"?page={page + 1}\"" : "null";
+            var next = page < 3 ? $"\"https://acme.headshed.com/crm/assignment_id/9/customers?page={page + 1}\"" : "null";
             return FakeCube.Json($$"""{"count": 4611686018427387904, "next": {{next}}, "results": [{"customer_id": {{page}}}]}""");
         });
         var run = new DownloadRun(cube.Connect());
@@ -179,7 +179,7 @@ public class HostileServerTests
         var cube = new FakeCube((request, _) =>
         {
             var page = PageOf(request.RequestUri!);
-            return FakeCube.Json($$"""{"next": "?page={{page + 1}}", "results": [{"customer_id": {{page}}}]}""");
+            return FakeCube.Json($$"""{"next": "https://acme.headshed.com/crm/assignment_id/9/customers?page={{page + 1}}", "results": [{"customer_id": {{page}}}]}""");
         });
         var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
 
@@ -252,7 +252,7 @@ public class HostileServerTests
         var cube = new FakeCube((request, _) =>
         {
             var page = PageOf(request.RequestUri!);
-            return FakeCube.Json(Page(2, $"?page={page + 1}", page == 1 ? new[] { 1, 2 } : Array.Empty<int>()));
+            return FakeCube.Json(Page(2, $"https://acme.headshed.com/crm/assignment_id/9/customers?page={page + 1}", page == 1 ? new[] { 1, 2 } : Array.Empty<int>()));
         });
         var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
 
@@ -266,7 +266,7 @@ public class HostileServerTests
     public async Task A_next_link_that_differs_only_by_fragment_is_the_same_page()
     {
         var served = 0;
-        var cube = new FakeCube((request, _) => FakeCube.Json(Page(3, $"?page=1#f{++served}", new[] { 1, 2, 3 })));
+        var cube = new FakeCube((request, _) => FakeCube.Json(Page(3, $"https://acme.headshed.com/crm/assignment_id/9/customers?page=1#f{++served}", new[] { 1, 2, 3 })));
         var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
 
         Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);

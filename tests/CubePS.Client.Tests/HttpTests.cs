@@ -93,7 +93,7 @@ public class HttpTests
     public async Task A_missing_later_page_is_CubeRequestFailed_not_a_missing_assignment()
     {
         var cube = new FakeCube((request, _) => request.RequestUri!.Query == ""
-            ? FakeCube.Json("""{"count": 2, "next": "?page=2", "results": [{"customer_id": 1}]}""")
+            ? FakeCube.Json("""{"count": 2, "next": "https://acme.headshed.com/crm/assignment_id/9/customers?page=2", "results": [{"customer_id": 1}]}""")
             : FakeCube.Json("{}", HttpStatusCode.NotFound));
         var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
 
@@ -233,7 +233,7 @@ public class HttpTests
     [Fact]
     public async Task A_connection_lost_mid_page_retries_the_page_without_doubling_records()
     {
-        var page1 = """{"count": 6, "next": "?page=2", "results": [{"customer_id": 1}, {"customer_id": 2}, {"customer_id": 3}]}""";
+        var page1 = """{"count": 6, "next": "https://acme.headshed.com/crm/assignment_id/9/customers?page=2", "results": [{"customer_id": 1}, {"customer_id": 2}, {"customer_id": 3}]}""";
         var page2 = """{"count": 6, "next": null, "results": [{"customer_id": 4}, {"customer_id": 5}, {"customer_id": 6}]}""";
         var cube = new FakeCube((request, call) => (request.RequestUri!.Query, call) switch
         {

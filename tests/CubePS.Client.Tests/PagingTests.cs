@@ -37,13 +37,35 @@ public class PagingTests
         Assert.Equal(53L, result.Collection.ServerTotalCount);
     }
 
-    [Fact]
-    public async Task Relative_next_links_are_resolved_against_the_page()
+    [Theory]
+    [InlineData("?page=2")]
+    [InlineData("/crm/assignment_id/9/customers?page=2")]
+    [InlineData("//acme.headshed.com/crm/assignment_id/9/customers?page=2")]
+    [InlineData("ftp://acme.headshed.com/crm/assignment_id/9/customers?page=2")]
+    [InlineData("not a link at all")]
+    public async Task A_next_link_that_is_not_an_absolute_http_URL_is_an_invalid_response_before_any_request(string link)
     {
-        var cube = PagedCube(records: 12, pageSize: 5, nextFor: page => page < 3 ? $"?page={page + 1}" : null);
-        using var result = await new DownloadRun(cube.Connect()).RunAsync(null, 9);
+        // Cube's links are absolute; a relative one would be followed as a path, whatever it holds.
+        var cube = PagedCube(records: 12, pageSize: 5, nextFor: page => page < 3 ? link : null);
+        var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
 
-        Assert.Equal(12, result.Rows.Count);
+        Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);
+        Assert.Contains("not an absolute http(s) URL", error.Message);
+        Assert.Single(cube.Requests);
+    }
+
+    [Fact]
+    public async Task A_next_link_of_megabytes_is_refused_before_any_request_and_quoted_trimmed()
+    {
+        var link = FakeCube.BaseUri + "crm/assignment_id/9/customers?page=2&pad=" + new string('x', 5 * 1024 * 1024);
+        var cube = PagedCube(records: 12, pageSize: 5, nextFor: page => page < 3 ? link : null);
+        var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
+
+        Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);
+        Assert.Contains("at most 8,192 characters", error.Message);
+        Assert.Contains("characters in all)", error.Message);
+        Assert.InRange(error.Message.Length, 1, 1000);
+        Assert.Single(cube.Requests);
     }
 
     [Fact]
@@ -60,7 +82,7 @@ public class PagingTests
                 return FakeCube.Json("""{"count": 25, "next": null, "results": [{"customer_id": 999}]}""");
             }
 
-            var next = page switch { 1 => "?page=2", 2 => "?page=3", 3 => "?cursor=abc", 4 => "?cursor=def", _ => null };
+            var next = page switch { 1 => "?page=2", 2 => "?page=3", 3 => "?cursor=abc", 4 => "?cursor=def", _ => null } is { } relative ? $"{FakeCube.BaseUri}crm/assignment_id/9/customers{relative}" : null;
             var results = string.Join(",", Enumerable.Range((page - 1) * 5 + 1, 5).Select(id => $$"""{"customer_id": {{id}}}"""));
             return FakeCube.Json($$"""{"count": 25, "next": {{(next is null ? "null" : "\"" + next + "\"")}}, "results": [{{results}}]}""");
         });
@@ -109,7 +131,7 @@ public class PagingTests
     [Fact]
     public async Task A_next_link_back_to_a_page_already_read_ends_with_CubeInvalidResponse()
     {
-        var cube = PagedCube(records: 20, pageSize: 5, nextFor: page => page == 3 ? "?page=2" : $"?page={page + 1}");
+        var cube = PagedCube(records: 20, pageSize: 5, nextFor: page => page == 3 ? $"{FakeCube.BaseUri}crm/assignment_id/9/customers?page=2" : $"{FakeCube.BaseUri}crm/assignment_id/9/customers?page={page + 1}");
         var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
 
         Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);

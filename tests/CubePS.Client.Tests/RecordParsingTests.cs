@@ -135,7 +135,7 @@ public class RecordParsingTests
     public async Task The_envelope_is_read_whatever_the_order_of_its_keys()
     {
         var cube = FakeCube.Serving(
-            (Route, """{"results": [{"customer_id": 1}], "previous": null, "extra": {"a": [1, {"b": 2}]}, "next": "?page=2", "count": 2}"""),
+            (Route, """{"results": [{"customer_id": 1}], "previous": null, "extra": {"a": [1, {"b": 2}]}, "next": "https://acme.headshed.com/crm/assignment_id/9/customers?page=2", "count": 2}"""),
             (Route + "?page=2", """{"count": 2, "next": null, "previous": "?page=1", "results": [{"customer_id": 2}]}"""));
         using var result = await new DownloadRun(cube.Connect()).RunAsync(null, 9);
 

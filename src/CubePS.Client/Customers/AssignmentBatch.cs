@@ -135,9 +135,9 @@ internal sealed class AssignmentBatch
             CubeErrorCategory.LimitsExceeded,
             string.Format(
                 CultureInfo.InvariantCulture,
-                "Assignment {0} was not read: Cube asked CubePS to wait {1:N0} s before asking again (assignment {2}), so CubePS asks it nothing more in this call.",
+                "Assignment {0} was not read: Cube asked CubePS to wait {1} before asking again (assignment {2}), so CubePS asks it nothing more in this call.",
                 assignmentId,
-                rateLimited.RetryAfter?.TotalSeconds ?? 0,
+                RetryPolicy.DescribeWait(rateLimited.RetryAfter ?? TimeSpan.Zero),
                 rateLimited.TargetObject),
             assignmentId)
         {

@@ -163,7 +163,7 @@ internal sealed class AssignmentReadAhead : IDisposable
         }
     }
 
-    private static string PageKey(Uri uri) => uri.GetLeftPart(UriPartial.Query);
+    private static string PageKey(Uri uri) => NextLink.PageKey(uri);
 
     private void Drop(Ahead ahead)
     {
@@ -258,10 +258,9 @@ internal sealed class AssignmentReadAhead : IDisposable
                     return;
                 }
 
+                // The reader's own rule (NextLink): a link it would refuse is never fetched ahead.
                 if (page.NextLink is not { } link
-                    || !Uri.TryCreate(uri, link, out var next)
-                    || (next.Scheme != Uri.UriSchemeHttps && next.Scheme != Uri.UriSchemeHttp)
-                    || !CubeEndpoint.IsSameOrigin(_connection.BaseUri, next)
+                    || !NextLink.IsFollowable(link, _connection.BaseUri, out var next)
                     || !visited.Add(PageKey(next)))
                 {
                     return;

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text.Json;
+using CubePS.Errors;
 using CubePS.Pages;
 using CubePS.Records;
 using CubePS.Selection;
@@ -24,7 +25,7 @@ internal sealed class CollectingSink : IRecordSink
     // The page being read: its ids and counts join the read's only once the page is whole, so
     // that a page read again after a failure does not find its own customers already there.
     private readonly HashSet<long> _pageIds = new();
-    private readonly HashSet<string> _pageOtherIds = new(StringComparer.Ordinal);
+    private readonly HashSet<CustomerIdDigest> _pageOtherIds = new();
     private long _pageReceived;
     private long _pageDuplicates;
     private long _pageWithoutId;
@@ -106,7 +107,7 @@ internal sealed class CollectingSink : IRecordSink
         if (facts.RepeatedKey is { } key)
         {
             _pageWithRepeatedKey++;
-            RepeatedKeyExample ??= "'" + key + "' in customer " + (facts.CustomerId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? facts.OtherCustomerId ?? "without a customer_id");
+            RepeatedKeyExample ??= "'" + ServerText.Quote(key) + "' in customer " + (facts.CustomerId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? (facts.OtherCustomerId is { } other ? ServerText.Quote(other) : "without a customer_id"));
         }
 
         if (IsDuplicate(facts))
@@ -140,7 +141,8 @@ internal sealed class CollectingSink : IRecordSink
         }
         else if (facts.OtherCustomerId is { } other)
         {
-            added = !Ids.Contains(other) && _pageOtherIds.Add(other);
+            var digest = CustomerIdDigest.Of(other);
+            added = !Ids.Contains(digest) && _pageOtherIds.Add(digest);
         }
         else
         {
@@ -155,7 +157,7 @@ internal sealed class CollectingSink : IRecordSink
         }
 
         _pageDuplicates++;
-        var named = facts.CustomerId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? facts.OtherCustomerId!;
+        var named = facts.CustomerId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? ServerText.Quote(facts.OtherCustomerId!);
         if (_duplicateIds.Count < DuplicatesNamed && !_duplicateIds.Contains(named))
         {
             _duplicateIds.Add(named);

@@ -268,7 +268,7 @@ internal sealed class CustomerDownloader
             var broughtNew = sink.Ids.Count > distinctBefore || sink.WithoutId > withoutIdBefore;
             pagesWithoutNewCustomers = broughtNew ? 0 : pagesWithoutNewCustomers + 1;
             CheckPagingEnds(read, sink, pagesWithoutNewCustomers, pageNumber, context);
-            var next = CheckNextLink(pageUri, page.Next, context);
+            var next = NextLink.Check(page.Next, context, _sender);
             if (!visited.Add(PageKey(next)))
             {
                 throw context.InvalidResponse(string.Format(
@@ -310,7 +310,7 @@ internal sealed class CustomerDownloader
     }
 
     /// <summary>A page's identity: its URI without the fragment, which is never sent to the server.</summary>
-    private static string PageKey(Uri uri) => uri.GetLeftPart(UriPartial.Query);
+    private static string PageKey(Uri uri) => NextLink.PageKey(uri);
 
     private static void Note(AssignmentRead read, PageSummary page, CollectingSink sink)
     {
@@ -487,8 +487,7 @@ internal sealed class CustomerDownloader
     {
         // With -First the page being read may be the last one needed: fetch nothing ahead of it.
         if (into.RecordsStillWanted is null
-            && Uri.TryCreate(pageUri, link, out var next)
-            && CubeEndpoint.IsSameOrigin(_connection.BaseUri, next)
+            && NextLink.IsFollowable(link, _connection.BaseUri, out var next)
             && !visited.Contains(PageKey(next))
             && ReadAhead?.Holds(assignmentId, next) != true
             && Budget.HasRoom
@@ -496,22 +495,6 @@ internal sealed class CustomerDownloader
         {
             prefetcher.Start(next, nextPageNumber);
         }
-    }
-
-    /// <summary>The next page's URI, when it is a URI on the connection's own scheme, host and port.</summary>
-    private Uri CheckNextLink(Uri pageUri, string link, RequestContext context)
-    {
-        if (!Uri.TryCreate(pageUri, link, out var next) || (next.Scheme != Uri.UriSchemeHttps && next.Scheme != Uri.UriSchemeHttp))
-        {
-            throw context.InvalidResponse(string.Format(
-                CultureInfo.InvariantCulture,
-                "Cube's reply for {0} has a 'next' link that is not an http(s) URI: '{1}'.",
-                context.Describe(),
-                _sender.Masker.MaskText(link)));
-        }
-
-        _sender.EnsureSameOrigin(next, CubeErrorIds.UnsafeNextLink, "Cube's reply for " + context.Describe() + " links the next page to", context);
-        return next;
     }
 
     private void LogBody(RequestContext context, long bytes, TimeSpan elapsed)

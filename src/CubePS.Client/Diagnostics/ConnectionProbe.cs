@@ -158,11 +158,7 @@ internal sealed class ConnectionProbe
             }
             catch (Exception e) when (e is AuthenticationException or IOException)
             {
-                throw context.Error(
-                    CubeErrorIds.CertificateRejected,
-                    CubeErrorCategory.SecurityError,
-                    string.Format(CultureInfo.InvariantCulture, "The secure connection to {0} failed: {1}", uri.GetLeftPart(UriPartial.Authority), certificateProblem ?? e.Message),
-                    e);
+                throw TlsFailure.ToError(context, uri, e, certificateProblem, _connection.TlsLimitation);
             }
 
             result.TlsProtocol = tls.SslProtocol.ToString();
@@ -192,7 +188,7 @@ internal sealed class ConnectionProbe
             problems.Add("errors in the certificate chain: " + (statuses.Length > 0 ? string.Join(", ", statuses) : "unknown"));
         }
 
-        return "The remote certificate is invalid because of " + string.Join(" and ", problems) + ". Use a certificate that a trusted authority issued for this host, or -SkipCertificateCheck only for a test server.";
+        return "The remote certificate is invalid because of " + string.Join(" and ", problems) + ".";
     }
 
     /// <summary>The assignment's first page, with the credentials, read without keeping it.</summary>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Text;
 using CubePS.Connections;
+using CubePS.Errors;
 
 namespace CubePS.Http;
 
@@ -19,7 +20,7 @@ internal static class HeaderText
                 || header.Key.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase);
             foreach (var value in header.Value)
             {
-                var shown = isSecret ? MaskCredential(value) : masker.MaskText(value);
+                var shown = isSecret ? MaskCredential(value) : ServerText.Quote(masker.MaskText(value));
                 text.Append(' ').Append(header.Key).Append(": ").Append(shown).Append(';');
             }
         }

@@ -46,7 +46,7 @@ internal sealed class RequestContext
         "assignment {0}, page {1} (GET {2})",
         AssignmentId,
         PageNumber,
-        DisplayUri);
+        ServerText.Quote(DisplayUri));
 
     /// <summary>
     /// Every error of a request is made here, with the connection's secrets masked in its message:

@@ -60,6 +60,7 @@ internal sealed class RequestSender
                 // 203 is a 200 passed on by a proxy that may have changed headers; the body is whole.
                 if (status is 200 or 203)
                 {
+                    CheckContentEncoding(response, context);
                     var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
                     var guarded = new TimeoutReadStream(body, response, Settings.Timeout, stopwatch, context, cancellationToken);
                     return new CubeReply(response, guarded, stopwatch, lease);
@@ -103,7 +104,7 @@ internal sealed class RequestSender
                 CultureInfo.InvariantCulture,
                 "{0} {1}, which is not {2}. CubePS sends the connection's credentials to no other scheme, host or port.",
                 whatHappened,
-                Masker.MaskUri(target),
+                ServerText.Quote(Masker.MaskUri(target)),
                 _connection.BaseUri.GetLeftPart(UriPartial.Authority)));
     }
 
@@ -113,7 +114,7 @@ internal sealed class RequestSender
         request.Headers.TryAddWithoutValidation("Authorization", _connection.AuthorizationHeader);
         if (_log.IsVerboseEnabled)
         {
-            _log.Verbose("GET " + Masker.MaskUri(uri));
+            _log.Verbose("GET " + ServerText.Quote(Masker.MaskUri(uri)));
         }
 
         if (_log.IsDebugEnabled)
@@ -137,18 +138,9 @@ internal sealed class RequestSender
         {
             throw NoAnswerInTime(context);
         }
-        catch (HttpRequestException e) when (TlsFailure.Find(e) is { } tls)
+        catch (HttpRequestException e) when (TlsFailure.Find(e) is not null)
         {
-            throw context.Error(
-                CubeErrorIds.CertificateRejected,
-                CubeErrorCategory.SecurityError,
-                string.Format(
-                    CultureInfo.InvariantCulture,
-                    "The secure connection to {0} failed: {1}{2}",
-                    uri.GetLeftPart(UriPartial.Authority),
-                    tls.Message,
-                    _connection.TlsLimitation is { } limitation ? " " + limitation : string.Empty),
-                e);
+            throw TlsFailure.ToError(context, uri, e, null, _connection.TlsLimitation);
         }
         catch (HttpRequestException e) when (StatusOf(e) == 407)
         {
@@ -166,7 +158,7 @@ internal sealed class RequestSender
             error.RecommendedAction = "Ask who runs the proxy to allow " + uri.GetLeftPart(UriPartial.Authority) + ", or connect without it.";
             throw error;
         }
-        catch (HttpRequestException e) when (ErrorKindOf(e) is "InvalidResponse" or "ConfigurationLimitExceeded")
+        catch (HttpRequestException e) when (HttpErrorKind.IsUnreadableReply(e))
         {
             // Cube was reached and answered, but not in HTTP that can be read (a garbage status
             // line, headers past the limit): the same server will answer the same way again.
@@ -193,8 +185,35 @@ internal sealed class RequestSender
         catch (IOException e)
         {
             throw context.ConnectionLost(
-                string.Format(CultureInfo.InvariantCulture, "The connection to {0} failed: {1}", uri.GetLeftPart(UriPartial.Authority), e.Message),
+                string.Format(CultureInfo.InvariantCulture, "The connection to {0} failed: {1}", uri.GetLeftPart(UriPartial.Authority), InnermostMessage(e)),
                 e);
+        }
+    }
+
+    /// <summary>
+    /// Refuses a body in an encoding the handler did not undo (br, compress, a name nobody
+    /// knows): read as JSON it would only be "not valid JSON near byte 0". The handler asks for
+    /// gzip and deflate and undoes the last one; what is left names what was not undone.
+    /// </summary>
+    private static void CheckContentEncoding(HttpResponseMessage response, RequestContext context)
+    {
+        foreach (var encoding in response.Content.Headers.ContentEncoding)
+        {
+            if (encoding.Equals("identity", StringComparison.OrdinalIgnoreCase)
+                || encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase)
+                || encoding.Equals("x-gzip", StringComparison.OrdinalIgnoreCase)
+                || encoding.Equals("deflate", StringComparison.OrdinalIgnoreCase))
+            {
+                // Undone already, or left for the page reader, which tells compressed bytes by their start.
+                continue;
+            }
+
+            response.Dispose();
+            throw context.InvalidResponse(string.Format(
+                CultureInfo.InvariantCulture,
+                "Cube's reply for {0} is encoded as '{1}' (Content-Encoding), which CubePS does not decode: it asks for gzip or deflate (Accept-Encoding) and reads those, or a reply that is not compressed.",
+                context.Describe(),
+                ServerText.Quote(encoding)));
         }
     }
 
@@ -211,7 +230,7 @@ internal sealed class RequestSender
             throw context.InvalidResponse(string.Format(CultureInfo.InvariantCulture, "Cube redirected {0} more than {1} times.", context.DisplayUri, MaximumRedirects));
         }
 
-        _log.Verbose("Following the redirect to " + Masker.MaskUri(target));
+        _log.Verbose("Following the redirect to " + ServerText.Quote(Masker.MaskUri(target)));
         return target;
     }
 
@@ -223,11 +242,11 @@ internal sealed class RequestSender
             _log.Verbose(string.Format(
                 CultureInfo.InvariantCulture,
                 "GET {0} answered {1} {2} in {3:N0} ms ({4}{5})",
-                Masker.MaskUri(uri),
+                ServerText.Quote(Masker.MaskUri(uri)),
                 (int)response.StatusCode,
-                response.ReasonPhrase,
+                ServerText.Quote(response.ReasonPhrase ?? string.Empty),
                 elapsed.TotalMilliseconds,
-                response.Content.Headers.ContentType?.ToString() ?? "no content type",
+                ServerText.Quote(response.Content.Headers.ContentType?.ToString() ?? "no content type"),
                 length.HasValue ? string.Format(CultureInfo.InvariantCulture, ", {0:N0} bytes", length.Value) : string.Empty));
         }
 
@@ -243,11 +262,6 @@ internal sealed class RequestSender
 
     private static readonly System.Reflection.PropertyInfo? HttpRequestExceptionStatus = typeof(HttpRequestException).GetProperty("StatusCode");
 
-    /// <summary>The kind of failure (HttpRequestError, .NET 8 and later) by name; null where the runtime does not say.</summary>
-    private static string? ErrorKindOf(HttpRequestException e) => HttpRequestExceptionKind?.GetValue(e)?.ToString();
-
-    private static readonly System.Reflection.PropertyInfo? HttpRequestExceptionKind = typeof(HttpRequestException).GetProperty("HttpRequestError");
-
     /// <summary>The DNS failure in <paramref name="e"/>'s chain that says the name does not exist (not a passing lookup failure).</summary>
     private static SocketException? FindHostNotFound(Exception e)
     {
@@ -262,7 +276,7 @@ internal sealed class RequestSender
         return null;
     }
 
-    private static string InnermostMessage(Exception e)
+    internal static string InnermostMessage(Exception e)
     {
         var current = e;
         while (current.InnerException is not null)
@@ -271,6 +285,7 @@ internal sealed class RequestSender
         }
 
         // .NET's outer message often repeats the inner one ("Connection refused (host:1)" over "Connection refused").
-        return current == e || e.Message.IndexOf(current.Message, StringComparison.Ordinal) >= 0 ? e.Message : e.Message + " " + current.Message;
+        // It may quote the reply (an invalid status line or header), so it is trimmed as server text.
+        return ServerText.Quote(current == e || e.Message.IndexOf(current.Message, StringComparison.Ordinal) >= 0 ? e.Message : e.Message + " " + current.Message, ServerText.MaximumQuoted * 2);
     }
 }

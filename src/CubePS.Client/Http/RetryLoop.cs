@@ -104,7 +104,7 @@ internal sealed class RetryLoop
             string.Format(
                 CultureInfo.InvariantCulture,
                 "Cube asked CubePS to wait {0} before trying again (Retry-After), longer than the {1:N0} s CubePS waits between retries, so it stopped instead. {2}",
-                asked >= RetryPolicy.LongestWait ? "more than a century" : asked.TotalSeconds.ToString("N0", CultureInfo.InvariantCulture) + " s",
+                RetryPolicy.DescribeWait(asked),
                 RequestSettings.MaximumRetryWait.TotalSeconds,
                 e.Message),
             e.TargetObject,
@@ -114,7 +114,9 @@ internal sealed class RetryLoop
             ResponseText = e.ResponseText,
             RequestUri = e.RequestUri,
             RetryAfter = asked,
-            RecommendedAction = string.Format(CultureInfo.InvariantCulture, "Try again after {0:yyyy-MM-dd HH:mm:ss} UTC, when Cube said it would answer.", DateTime.UtcNow + asked),
+            RecommendedAction = asked >= RetryPolicy.LongestWait
+                ? "Ask Headshed why Cube refuses requests for longer than a century (Retry-After); CubePS does not wait that long."
+                : string.Format(CultureInfo.InvariantCulture, "Try again after {0:yyyy-MM-dd HH:mm:ss} UTC, when Cube said it would answer.", DateTime.UtcNow + asked),
         };
         return error;
     }

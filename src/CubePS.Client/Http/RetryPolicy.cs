@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Linq;
 using System.Net.Http;
 using CubePS.Connections;
@@ -66,6 +67,24 @@ internal static class RetryPolicy
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// A wait Cube asked for, in the words every message uses: seconds, with days beside them when
+    /// that long, and "more than a century" for what reaches <see cref="LongestWait"/> (a
+    /// Retry-After of year 9999 or of more seconds than .NET holds).
+    /// </summary>
+    public static string DescribeWait(TimeSpan wait)
+    {
+        if (wait >= LongestWait)
+        {
+            return "more than a century";
+        }
+
+        var seconds = Math.Max(0, Math.Ceiling(wait.TotalSeconds));
+        return wait.TotalDays >= 2
+            ? string.Format(CultureInfo.InvariantCulture, "{0:N0} s (about {1:N0} days)", seconds, wait.TotalDays)
+            : string.Format(CultureInfo.InvariantCulture, "{0:N0} s", seconds);
     }
 
     /// <summary>The longest wait a Retry-After is taken to ask for: a century, so a date can still be added to it.</summary>

@@ -4,6 +4,7 @@ using System.IO;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
+using CubePS.Connections;
 using CubePS.Errors;
 
 namespace CubePS.Http;
@@ -19,7 +20,7 @@ internal static class StatusErrors
     public static async Task<CubeException> DescribeAsync(HttpResponseMessage response, RequestContext context, Connection connection, TimeSpan timeLeft, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
-        var statusText = string.Format(CultureInfo.InvariantCulture, "{0} {1}", status, response.ReasonPhrase ?? response.StatusCode.ToString());
+        var statusText = string.Format(CultureInfo.InvariantCulture, "{0} {1}", status, ServerText.Quote(response.ReasonPhrase ?? response.StatusCode.ToString()));
         var reply = await ReadReplyAsync(response, context, timeLeft, cancellationToken).ConfigureAwait(false);
         var host = connection.BaseUri.GetLeftPart(UriPartial.Authority);
 
@@ -95,6 +96,23 @@ internal static class StatusErrors
     /// </summary>
     public static CubeException ProxyRefused(RequestContext context, Connection connection, string statusText)
     {
+        if (connection.Proxy is null && !SystemProxy.IsUsedFor(context.Uri))
+        {
+            // No proxy is between: Cube's address itself (or something that intercepts the
+            // traffic unseen) asks for proxy credentials, and no -ProxyCredential can reach it.
+            var direct = context.Error(
+                CubeErrorIds.ProxyAuthenticationFailed,
+                CubeErrorCategory.AuthenticationError,
+                string.Format(
+                    CultureInfo.InvariantCulture,
+                    "{0} answered {1}, but no proxy is set for this connection (no -Proxy, and the system's proxy settings send it direct): the server at that address, or something on the network that intercepts the traffic, asks for proxy credentials. Cube's API does not.",
+                    connection.BaseUri.GetLeftPart(UriPartial.Authority),
+                    statusText));
+            direct.RecommendedAction = "Check that the base URI is Cube's API. If the network requires a proxy, name it: Connect-Cube -Proxy <uri> -ProxyCredential (Get-Credential).";
+            direct.StatusCode = 407;
+            return direct;
+        }
+
         var error = context.Error(
             CubeErrorIds.ProxyAuthenticationFailed,
             CubeErrorCategory.AuthenticationError,
@@ -114,6 +132,13 @@ internal static class StatusErrors
     /// <param name="timeLeft">What is left of the request's -TimeoutSec: a failed reply gets no more time than a good one.</param>
     private static async Task<string?> ReadReplyAsync(HttpResponseMessage response, RequestContext context, TimeSpan timeLeft, CancellationToken cancellationToken)
     {
+        // HTTP gives these no content: a body sent anyway, with no length, would only end when the
+        // server closes the connection, or when -TimeoutSec runs out.
+        if ((int)response.StatusCode is 204 or 205 or 304)
+        {
+            return null;
+        }
+
         var buffer = new byte[ErrorReplyLimit];
         var length = 0;
         var whole = false;

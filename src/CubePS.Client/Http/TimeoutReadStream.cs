@@ -93,7 +93,21 @@ internal sealed class TimeoutReadStream : Stream
                         "Cube's reply for {0} says it is compressed (Content-Encoding), but it cannot be decompressed (after {1:N0} bytes): {2}",
                         _context.Describe(),
                         BytesRead,
-                        e.Message),
+                        RequestSender.InnermostMessage(e)),
+                    e);
+            }
+
+            if (e is IOException or HttpRequestException && HttpErrorKind.IsUnreadableReply(e))
+            {
+                // A chunk size that is not one, or a chunk longer than it says: Cube answered, but
+                // not in HTTP that can be read, and will answer the same way again. The bytes of
+                // the read that found it are lost inside .NET's reader, so no count is given.
+                throw _context.InvalidResponse(
+                    string.Format(
+                        System.Globalization.CultureInfo.InvariantCulture,
+                        "Cube's reply for {0} breaks HTTP's framing of its body, so it cannot be read: {1}",
+                        _context.Describe(),
+                        RequestSender.InnermostMessage(e)),
                     e);
             }
 
@@ -102,9 +116,9 @@ internal sealed class TimeoutReadStream : Stream
                 throw _context.ConnectionLost(
                     string.Format(
                         System.Globalization.CultureInfo.InvariantCulture,
-                        "The connection was lost while Cube was sending its reply (after {0:N0} bytes): {1}",
+                        "The connection was lost while Cube was sending its reply, after {0:N0} bytes of its body had been read: {1}",
                         BytesRead,
-                        e.Message),
+                        RequestSender.InnermostMessage(e)),
                     e);
             }
 

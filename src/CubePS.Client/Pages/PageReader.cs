@@ -8,6 +8,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using CubePS.Errors;
 using CubePS.Http;
 
 namespace CubePS.Pages;
@@ -363,7 +364,7 @@ internal sealed class PageReader
         message.Append("Cube's reply for ").Append(_context.Describe()).Append(" cannot be read as customer records. ").Append(problem);
         if (contentType is not null && contentType.IndexOf("json", StringComparison.OrdinalIgnoreCase) < 0)
         {
-            message.Append(" The reply's content type is ").Append(contentType);
+            message.Append(" The reply's content type is ").Append(ServerText.Quote(contentType));
             message.Append(contentType.IndexOf("html", StringComparison.OrdinalIgnoreCase) >= 0
                 ? ", a web page: perhaps a login page or a proxy's error page, so check the base URI."
                 : ", not JSON.");
@@ -372,7 +373,7 @@ internal sealed class PageReader
         if (MediaTypeHeaderValue.TryParse(contentType, out var mediaType) && mediaType.CharSet?.Trim('"') is { Length: > 0 } charset
             && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
         {
-            message.Append(" The reply's content type declares charset=").Append(charset).Append("; CubePS reads Cube's replies as UTF-8, as Cube sends them, so a server that sends another charset is not Cube's API as documented.");
+            message.Append(" The reply's content type declares charset=").Append(ServerText.Quote(charset)).Append("; CubePS reads Cube's replies as UTF-8, as Cube sends them, so a server that sends another charset is not Cube's API as documented.");
         }
 
         if (_headLength >= 2 && _head[0] == 0x1F && _head[1] == 0x8B)

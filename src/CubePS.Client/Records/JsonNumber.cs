@@ -8,8 +8,9 @@ namespace CubePS.Records;
 
 /// <summary>
 /// A JSON number as a .NET value, with nothing lost that can be kept: an integer is an Int64, or
-/// a BigInteger past Int64 (as ConvertFrom-Json gives), so integers of any size are exact; a
-/// fraction is a Decimal when Decimal holds it exactly (1.10 stays 1.10), otherwise a Double, as
+/// a BigInteger past Int64 (as ConvertFrom-Json gives), so integers are exact; an integer longer
+/// than ConvertFrom-Json takes (<see cref="RecordLimits.MaximumIntegerCharacters"/>) stays its
+/// digits as text, exact too, where ConvertFrom-Json refuses it; a fraction is a Decimal when Decimal holds it exactly (1.10 stays 1.10), otherwise a Double, as
 /// ConvertFrom-Json would give it; a number beyond Double's range stays its digits as text.
 /// </summary>
 internal static class JsonNumber
@@ -25,6 +26,13 @@ internal static class JsonNumber
         var isInteger = utf8.IndexOfAny((byte)'.', (byte)'e', (byte)'E') < 0;
         if (isInteger)
         {
+            // Past ConvertFrom-Json's limit, the digits as Cube sent them: BigInteger's parse and
+            // ToString grow with the square of the digits (a million digits, minutes).
+            if (utf8.Length > RecordLimits.MaximumIntegerCharacters)
+            {
+                return text;
+            }
+
             return BigInteger.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
         }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using CubePS.Errors;
 using CubePS.Pages;
 
 namespace CubePS.Records;
@@ -74,9 +75,16 @@ internal sealed class RecordDecoder
             {
                 case JsonTokenType.String:
                 {
+                    if (column.Role == ColumnRole.CustomerId && !reader.ValueIsEscaped)
+                    {
+                        // Before it is stored; an escaped one is checked once unescaped, below.
+                        CheckCustomerIdLength(reader.ValueSpan);
+                    }
+
                     var value = WriteString(ref reader, index, column);
                     if (column.Role == ColumnRole.CustomerId)
                     {
+                        CheckCustomerIdLength(value);
                         if (JsonNumber.TryGetWholeInt64(value, out var parsedId))
                         {
                             facts.CustomerId = parsedId;
@@ -101,6 +109,7 @@ internal sealed class RecordDecoder
                     _writer.AddNumber(index, digits);
                     if (column.Role == ColumnRole.CustomerId)
                     {
+                        CheckCustomerIdLength(digits);
                         if (JsonNumber.TryGetWholeInt64(digits, out var id))
                         {
                             facts.CustomerId = id;
@@ -162,6 +171,18 @@ internal sealed class RecordDecoder
         _lastDecode[index] = _decode;
     }
 
+    /// <summary>
+    /// A customer_id stays for the whole read (to find a customer sent twice): one of megabytes is
+    /// no id, and is refused before it is kept anywhere.
+    /// </summary>
+    private static void CheckCustomerIdLength(ReadOnlySpan<byte> id)
+    {
+        if (id.Length > RecordLimits.MaximumCustomerIdBytes)
+        {
+            throw new InvalidRecordException(string.Format(CultureInfo.InvariantCulture, "its customer_id ('{0}') is longer than the {1:N0} bytes (UTF-8) CubePS takes for a customer_id; Cube's are integers.", ServerText.Quote(id), RecordLimits.MaximumCustomerIdBytes));
+        }
+    }
+
     private static void MarkNotADate(Column column, ref RecordFacts facts)
     {
         if (column.Role == ColumnRole.Updated)
@@ -172,7 +193,7 @@ internal sealed class RecordDecoder
     }
 
     private static InvalidRecordException TooDeep(Column column) =>
-        new(string.Format(CultureInfo.InvariantCulture, "the value of '{0}' is nested deeper than CubePS reads: {1} levels in all, counting the page and the record around it.", column.Key, JsonLimits.MaxDepth));
+        new(string.Format(CultureInfo.InvariantCulture, "the value of '{0}' is nested deeper than CubePS reads: {1} levels in all, counting the page and the record around it.", ServerText.Quote(column.Key), JsonLimits.MaxDepth));
 
     private static bool SkipNested(ref Utf8JsonReader reader, Column column)
     {
@@ -194,7 +215,7 @@ internal sealed class RecordDecoder
         }
         catch (InvalidOperationException)
         {
-            throw new InvalidRecordException(string.Format(CultureInfo.InvariantCulture, "a string inside the value of '{0}' {1}.", column.Key, TextProblem.Describe(json)));
+            throw new InvalidRecordException(string.Format(CultureInfo.InvariantCulture, "a string inside the value of '{0}' {1}.", ServerText.Quote(column.Key), TextProblem.Describe(json)));
         }
     }
 
@@ -237,7 +258,7 @@ internal sealed class RecordDecoder
         }
         catch (InvalidOperationException)
         {
-            throw new InvalidRecordException(string.Format(CultureInfo.InvariantCulture, "the value of '{0}' {1}.", column.Key, TextProblem.Describe(reader.ValueSpan)));
+            throw new InvalidRecordException(string.Format(CultureInfo.InvariantCulture, "the value of '{0}' {1}.", ServerText.Quote(column.Key), TextProblem.Describe(reader.ValueSpan)));
         }
     }
 

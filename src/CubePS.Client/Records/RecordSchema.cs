@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
+using CubePS.Errors;
 using CubePS.Pages;
 
 namespace CubePS.Records;
@@ -55,6 +56,11 @@ internal sealed class RecordSchema
             var key = DecodeKey(utf8Key);
             if (!_byKey.TryGetValue(key, out column!))
             {
+                if (_columns.Count >= RecordLimits.MaximumKeys)
+                {
+                    throw new InvalidRecordException(string.Format(CultureInfo.InvariantCulture, "the key '{0}' would be key number {1:N0} of the call; CubePS takes at most {2:N0} different keys in one call (Excel's column count), far more than any Cube assignment has.", ServerText.Quote(key), _columns.Count + 1, RecordLimits.MaximumKeys));
+                }
+
                 column = Add(key, utf8Key.ToArray());
             }
         }
@@ -102,6 +108,13 @@ internal sealed class RecordSchema
 
     private static string DecodeKey(ReadOnlySpan<byte> utf8Key)
     {
+        // Checked before the key becomes a string: every key stays for the whole call, twice (as
+        // text and as UTF-8), and a key of megabytes is no field name.
+        if (utf8Key.Length > RecordLimits.MaximumKeyBytes)
+        {
+            throw new InvalidRecordException(string.Format(CultureInfo.InvariantCulture, "a key ('{0}') is longer than the {1:N0} bytes (UTF-8) CubePS takes for a key; Cube's keys are field names of a few dozen characters.", ServerText.Quote(utf8Key), RecordLimits.MaximumKeyBytes));
+        }
+
         var bytes = utf8Key.ToArray();
         try
         {

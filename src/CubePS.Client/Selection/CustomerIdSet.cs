@@ -6,14 +6,16 @@ namespace CubePS.Selection;
 /// <summary>
 /// The customer_ids seen in one read of an assignment, to drop a customer sent twice and to tell
 /// whether two reads hold the same customers. Integer ids (the usual kind) sit in an open-addressing
-/// table of longs, about 16 bytes each at most, so a million customers cost about 16 MB.
+/// table of longs, about 16 bytes each at most, so a million customers cost about 16 MB. Any other
+/// id is kept as its digest (<see cref="CustomerIdDigest"/>), about 40 bytes whatever its length:
+/// what a server sends as ids costs no more memory than the same bytes as values.
 /// </summary>
 internal sealed class CustomerIdSet
 {
     private long[] _slots = new long[1024];
     private int _count;
     private bool _hasZero;
-    private HashSet<string>? _others;
+    private HashSet<CustomerIdDigest>? _others;
 
     /// <summary>Distinct ids added.</summary>
     public long Count => _count + (_hasZero ? 1 : 0) + (_others?.Count ?? 0);
@@ -47,7 +49,9 @@ internal sealed class CustomerIdSet
         }
     }
 
-    public bool Contains(string id) => _others is not null && _others.Contains(id);
+    public bool Contains(string id) => Contains(CustomerIdDigest.Of(id));
+
+    public bool Contains(CustomerIdDigest id) => _others is not null && _others.Contains(id);
 
     /// <summary>Adds an integer id; false when it was there already.</summary>
     public bool Add(long id)
@@ -81,22 +85,18 @@ internal sealed class CustomerIdSet
     }
 
     /// <summary>Adds an id that is not an integer; false when it was there already.</summary>
-    public bool Add(string id)
+    public bool Add(string id) => Add(CustomerIdDigest.Of(id));
+
+    /// <summary>Adds an id that is not an integer, by its digest; false when it was there already.</summary>
+    public bool Add(CustomerIdDigest id)
     {
-        _others ??= new HashSet<string>(StringComparer.Ordinal);
+        _others ??= new HashSet<CustomerIdDigest>();
         if (!_others.Add(id))
         {
             return false;
         }
 
-        // FNV-1a over the characters, then mixed like an integer id.
-        var hash = 14695981039346656037UL;
-        foreach (var c in id)
-        {
-            hash = (hash ^ c) * 1099511628211UL;
-        }
-
-        Fingerprint += Mix(hash ^ 0x9E3779B97F4A7C15UL);
+        Fingerprint += Mix(id.High ^ 0x9E3779B97F4A7C15UL) ^ id.Low;
         return true;
     }
 

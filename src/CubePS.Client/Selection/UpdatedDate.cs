@@ -38,7 +38,10 @@ internal readonly struct UpdatedDate
     public static bool TryParse(ReadOnlySpan<byte> utf8, out UpdatedDate value)
     {
         value = default;
-        if (utf8.Length < 10)
+
+        // No date with its time and offset comes near 256 bytes: a longer value is not one, and is
+        // not decoded to find out.
+        if (utf8.Length < 10 || utf8.Length > 256)
         {
             return false;
         }

@@ -266,8 +266,8 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
             WriteWarning(masker.MaskText(string.Format(
                 CultureInfo.InvariantCulture,
                 "Cube sent the key '{0}', which PowerShell cannot use as a property name as it is (it is empty, reserved, or equal to another key but for case); its values are in the property '{1}'.",
-                renamed.Key,
-                renamed.Value)));
+                ServerText.Quote(renamed.Key),
+                ServerText.Quote(renamed.Value))));
         }
 
         if (collection.UndatedRecordsKept > 0)

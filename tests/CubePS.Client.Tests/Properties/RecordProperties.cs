@@ -58,7 +58,7 @@ public class RecordProperties
                 var query = request.RequestUri!.Query;
                 var page = query.StartsWith("?page=", StringComparison.Ordinal) ? int.Parse(query[6..], System.Globalization.CultureInfo.InvariantCulture) : 1;
                 var first = (page - 1) * assignment.PageSize;
-                var next = first + assignment.PageSize < assignment.Records.Count ? "?page=" + (page + 1) : null;
+                var next = first + assignment.PageSize < assignment.Records.Count ? FakeCube.BaseUri + "crm/assignment_id/9/customers?page=" + (page + 1) : null;
                 json = JsonText.Page(assignment.Records.Skip(first).Take(assignment.PageSize), assignment.Records.Count, next, assignment.EscapeNonAscii, assignment.Spaced);
             }
 

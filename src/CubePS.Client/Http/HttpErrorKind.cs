@@ -1,0 +1,35 @@
+using System;
+using System.Collections.Concurrent;
+using System.Reflection;
+
+namespace CubePS.Http;
+
+/// <summary>
+/// The kind of an HTTP failure as .NET 8 and later name it (HttpRequestError on
+/// HttpRequestException, and on HttpIOException for a body that breaks while it is read), by name,
+/// so that a reply that is not HTTP (a broken chunk, a garbage status line) is told from a
+/// connection that dropped. Null where the runtime does not say (netstandard2.0 cannot name the
+/// property; .NET Framework has none).
+/// </summary>
+internal static class HttpErrorKind
+{
+    private static readonly ConcurrentDictionary<Type, PropertyInfo?> Properties = new();
+
+    /// <summary>The first kind named in <paramref name="e"/>'s chain, such as "InvalidResponse" or "ResponseEnded".</summary>
+    public static string? Of(Exception e)
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            var property = Properties.GetOrAdd(current.GetType(), type => type.GetProperty("HttpRequestError"));
+            if (property?.GetValue(current)?.ToString() is { } kind && kind != "Unknown")
+            {
+                return kind;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>True for the kinds that say the server's reply broke HTTP's rules: the same server will break them again.</summary>
+    public static bool IsUnreadableReply(Exception e) => Of(e) is "InvalidResponse" or "ConfigurationLimitExceeded";
+}
