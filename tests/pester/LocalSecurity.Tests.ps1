@@ -1,0 +1,112 @@
+# Issue 19 and the targets of issue 20: what a killed export leaves, targets that can only fail
+# after the download unless checked before it, and the secrets a proxy or a mistyped argument could
+# see. Run as root on Linux (CI does): a bind mount needs it; these tests fail, never skip, elsewhere.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-CubeModulePath) -Force
+    Clear-CubeEnvironment
+    $script:sim = Get-CubeSimulator
+    Connect-CubeSimulator
+    $script:temp = Join-Path ([IO.Path]::GetTempPath()) ("cubeps-local-" + [guid]::NewGuid().ToString('N'))
+    $null = New-Item -ItemType Directory -Path $temp
+
+    # Starts an export of many customers into $Path in another pwsh and returns once its
+    # temporary file is there (the workbook is being written, after the download).
+    function script:Start-LongExport([string] $Path) {
+        $large = New-SimulatorAssignment @{ kind = 'synthetic'; records = 60000; pageSize = 5000 }
+        $script = "Import-Module '$(Get-CubeModulePath)'; Connect-Cube -BaseUri '$($sim.BaseUri)' -Token (ConvertTo-SecureString '$($sim.Token)' -AsPlainText -Force); Export-CubeCustomer $large '$Path'"
+        $process = Start-PwshProcess -ArgumentList '-Command', $script
+        $folder = Split-Path $Path
+        $deadline = [DateTime]::UtcNow.AddSeconds(90)
+        while (-not (Get-ChildItem $folder -Force -Filter '*.cubeps-tmp') -and -not $process.HasExited -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+        @(Get-ChildItem $folder -Force -Filter '*.cubeps-tmp').Count | Should -Be 1 -Because 'the export writes its temporary file'
+        Start-Sleep -Milliseconds 200
+        $process
+    }
+}
+
+AfterAll {
+    Disconnect-Cube
+    Remove-Item -LiteralPath $temp -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'A killed export' {
+    It 'leaves a temporary file after SIGKILL that the next export of the same target removes' {
+        $folder = Join-Path $temp 'sigkill'
+        $null = New-Item -ItemType Directory $folder
+        'the old export' | Set-Content "$folder/nightly.xlsx"
+        $process = Start-LongExport "$folder/nightly.xlsx"
+        try {
+            & kill -KILL $process.Id
+            $process.WaitForExit(30000) | Should -BeTrue
+        }
+        finally {
+            if (-not $process.HasExited) { $process.Kill() }
+        }
+        Get-Content "$folder/nightly.xlsx" | Should -Be 'the old export'
+        @(Get-ChildItem $folder -Force -Filter '*.cubeps-tmp').Count | Should -Be 1
+
+        # Another target's export leaves it; the same target's removes it.
+        Export-CubeCustomer 12 "$folder/other.csv"
+        @(Get-ChildItem $folder -Force -Filter '*.cubeps-tmp').Count | Should -Be 1
+        Export-CubeCustomer 12 "$folder/nightly.xlsx"
+        @(Get-ChildItem $folder -Force -Filter '*.cubeps-tmp').Count | Should -Be 0
+    }
+
+    It 'leaves the target as it was and no temporary file after <Signal>' -ForEach @(@{ Signal = 'USR1' }, @{ Signal = 'USR2' }, @{ Signal = 'QUIT' }) {
+        $folder = Join-Path $temp "sig$Signal"
+        $null = New-Item -ItemType Directory $folder
+        'the old export' | Set-Content "$folder/nightly.xlsx"
+        $process = Start-LongExport "$folder/nightly.xlsx"
+        try {
+            & kill "-$Signal" $process.Id
+            $process.WaitForExit(30000) | Should -BeTrue
+        }
+        finally {
+            if (-not $process.HasExited) { $process.Kill() }
+        }
+        $process.ExitCode | Should -Not -Be 0
+        Get-Content "$folder/nightly.xlsx" | Should -Be 'the old export'
+        @(Get-ChildItem $folder -Force -Filter '*.cubeps-tmp').Count | Should -Be 0
+    }
+}
+
+Describe 'Targets checked before the download' {
+    It 'refuses a symbolic link loop before any request, saying so' {
+        $null = New-Item -ItemType SymbolicLink -Path "$temp/loop-a.csv" -Target "$temp/loop-b.csv"
+        $null = New-Item -ItemType SymbolicLink -Path "$temp/loop-b.csv" -Target "$temp/loop-a.csv"
+        Reset-SimulatorStats
+        $err = { Export-CubeCustomer 9 "$temp/loop-a.csv" } | Should -Throw -ErrorId 'CubeExportFailed,CubePS.Commands.ExportCubeCustomerCommand' -PassThru
+        $err.Exception.Message | Should -Match 'Too many levels of symbolic links'
+        $err.TargetObject | Should -Be "$temp/loop-a.csv"
+        (Get-SimulatorStats).requests | Should -Be 0
+    }
+
+    It 'refuses a file name longer than a name can be before any request, saying so' {
+        $long = "$temp/" + ('n' * 252) + '.csv'
+        Reset-SimulatorStats
+        $err = { Export-CubeCustomer 9 -LiteralPath $long } | Should -Throw -ErrorId 'CubeExportFailed,CubePS.Commands.ExportCubeCustomerCommand' -PassThru
+        $err.Exception.Message | Should -Match 'File name too long'
+        $err.Exception.Message | Should -Match 'Nothing was requested'
+        (Get-SimulatorStats).requests | Should -Be 0
+    }
+
+    It 'writes into a single file bind-mounted as the target, in place, as Export-Csv does' {
+        $outside = "$temp/outside.csv"
+        $inside = "$temp/handed-out.csv"
+        'the old export' | Set-Content $outside
+        'the mount point' | Set-Content $inside
+        & mount --bind $outside $inside 2>&1 | Out-Null
+        $LASTEXITCODE | Should -Be 0 -Because 'this test bind-mounts a file as root (CI runs as root); it cannot run without'
+        try {
+            Export-CubeCustomer 12 $inside
+            Get-Content "/proc/self/mountinfo" | Where-Object { $_.Split(' ')[4] -eq $inside } | Should -Not -BeNullOrEmpty
+            @(Import-Csv $outside -Encoding utf8).Count | Should -Be @(Get-CubeCustomer 12).Count
+            @(Get-ChildItem $temp -Force -Filter '*.cubeps-tmp').Count | Should -Be 0
+        }
+        finally {
+            & umount $inside
+        }
+    }
+}
