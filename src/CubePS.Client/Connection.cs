@@ -283,7 +283,7 @@ public sealed class Connection : IDisposable
         else
         {
             // Twice the slots: a connection on its way back to the pool never makes a request wait.
-            handler = HttpHandlerFactory.Create(Proxy, _proxyCredential, SkipCertificateCheck, 2 * RequestSlots, out var tlsLimitation);
+            handler = HttpHandlerFactory.Create(Proxy, _proxyCredential, CubeEndpoint.IsLoopback(BaseUri), SkipCertificateCheck, 2 * RequestSlots, out var tlsLimitation);
             TlsLimitation = tlsLimitation;
         }
 

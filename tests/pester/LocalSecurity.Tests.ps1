@@ -110,3 +110,31 @@ Describe 'Targets checked before the download' {
         }
     }
 }
+
+Describe 'A loopback base URI' {
+    BeforeEach {
+        # A "proxy" that accepts connections and never answers: whatever reaches it is a leak.
+        $script:listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        $script:proxy = "http://127.0.0.1:$($listener.LocalEndpoint.Port)/"
+    }
+
+    AfterEach {
+        $listener.Stop()
+    }
+
+    It 'never goes through -Proxy, so the token in plain http stays on this machine' {
+        $connection = Connect-Cube -BaseUri $sim.BaseUri -Token (Get-SimulatorToken) -Proxy $proxy -TimeoutSec 5 -MaximumRetryCount 0 -PassThru
+        @(Get-CubeCustomer -AssignmentId 12 -Connection $connection).Count | Should -Be 4
+        (Test-CubeConnection -Connection $connection).Succeeded | Should -BeTrue
+        $listener.Pending() | Should -BeFalse
+    }
+
+    It 'never goes through the system proxy (HTTP_PROXY), for localhost too' {
+        $localhost = $sim.BaseUri -replace '127\.0\.0\.1', 'localhost'
+        $script = "Import-Module '$(Get-CubeModulePath)'; Connect-Cube -BaseUri '$localhost' -TimeoutSec 5 -MaximumRetryCount 0 -Token (ConvertTo-SecureString '$($sim.Token)' -AsPlainText -Force); @(Get-CubeCustomer -AssignmentId 12 -ErrorAction Stop).Count"
+        $run = Invoke-PwshProcess -ArgumentList '-Command', $script -Environment @{ HTTP_PROXY = $proxy } -CaptureOutput
+        $run.Output | Should -Be 4
+        $listener.Pending() | Should -BeFalse
+    }
+}
