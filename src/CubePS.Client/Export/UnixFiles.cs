@@ -181,14 +181,13 @@ internal static class UnixFiles
     /// first system call on: open(2) with O_CREAT|O_EXCL|O_NOFOLLOW and mode 0600 (the umask can
     /// only narrow it), so no other user can open it in any moment, and a link planted under its
     /// name is refused, not followed. The file is locked (flock) while the stream is open, so that
-    /// another export's clean-up knows it is in use. On Windows it is a FileStream with
-    /// FileMode.CreateNew and FileShare.None.
+    /// another export's clean-up knows it is in use. On Windows, see <see cref="WindowsFiles"/>.
     /// </summary>
     public static FileStream CreateOwnerOnly(string path, FileAccess access, int bufferSize, FileOptions options = FileOptions.None)
     {
         if (!OnUnix)
         {
-            return new FileStream(path, FileMode.CreateNew, access, FileShare.None, bufferSize, options);
+            return WindowsFiles.CreateOwnerOnly(path, access, bufferSize, options);
         }
 
         var flags = NativeMethods.OpenCreate | NativeMethods.OpenExclusive | NativeMethods.OpenNoFollow | NativeMethods.OpenCloseOnExec
