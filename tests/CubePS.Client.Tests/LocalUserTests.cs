@@ -114,6 +114,8 @@ public class LocalUserTests
     [Theory]
     [InlineData("a dangling link to his own folder")]
     [InlineData("an empty file anyone may write")]
+    [InlineData("a named pipe he reads")]
+    [InlineData("a link to a named pipe he reads")]
     public void In_a_shared_sticky_folder_what_another_user_planted_is_refused_before_anything(string planted)
     {
         RequireRoot();
@@ -127,6 +129,15 @@ public class LocalUserTests
             if (planted.StartsWith("a dangling link", StringComparison.Ordinal))
             {
                 Assert.Equal(0, RunAs(Other, "ln", "-s", Path.Combine(his, "caught.csv"), path).ExitCode);
+            }
+            else if (planted == "a named pipe he reads")
+            {
+                Assert.Equal(0, RunAs(Other, "mkfifo", "-m", "0666", path).ExitCode);
+            }
+            else if (planted == "a link to a named pipe he reads")
+            {
+                Assert.Equal(0, RunAs(Other, "mkfifo", "-m", "0666", Path.Combine(his, "feed")).ExitCode);
+                Assert.Equal(0, RunAs(Other, "ln", "-s", Path.Combine(his, "feed"), path).ExitCode);
             }
             else
             {

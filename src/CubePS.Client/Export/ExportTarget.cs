@@ -48,7 +48,12 @@ internal sealed class ExportTarget : IDisposable
         Path = path;
         _noClobber = noClobber;
         _intoDevice = UnixFiles.IsSpecial(path);
-        FinalPath = _intoDevice ? path : FinalTargetOf(path);
+
+        // The links are checked for a device or a pipe too (another user's named pipe in /tmp,
+        // or a link to one, would receive the export), but such a target is written through the
+        // path given: /dev/stdout leads to "pipe:[...]", which is no path.
+        var final = FinalTargetOf(path);
+        FinalPath = _intoDevice ? path : final;
         _inPlace = !_intoDevice && UnixFiles.IsMountPoint(FinalPath);
         // A short name of its own (the target's name may already be as long as a name can be) that
         // starts with a key of the target's name: the next export of the same target finds it.

@@ -292,7 +292,13 @@ internal static class UnixFiles
                 return;
             }
 
-            var descriptor = NativeMethods.Open(Utf8(path), NativeMethods.OpenReadWrite | NativeMethods.OpenNoFollow | NativeMethods.OpenCloseOnExec, 0);
+            // Any access will do for the lock: read, or else write (the file has its target's mode).
+            var descriptor = NativeMethods.Open(Utf8(path), NativeMethods.OpenNoFollow | NativeMethods.OpenCloseOnExec, 0);
+            if (descriptor == new IntPtr(-1))
+            {
+                descriptor = NativeMethods.Open(Utf8(path), NativeMethods.OpenWriteOnly | NativeMethods.OpenNoFollow | NativeMethods.OpenCloseOnExec, 0);
+            }
+
             if (descriptor == new IntPtr(-1))
             {
                 return;
