@@ -138,3 +138,23 @@ Describe 'A loopback base URI' {
         $listener.Pending() | Should -BeFalse
     }
 }
+
+Describe 'Arguments that carry what must not be shown or taken' {
+    It 'refuses -Account with a trailing line feed as an invalid argument, not an unexpected error' {
+        $err = { Connect-Cube -Account "acme`n" -Token (Get-SimulatorToken) } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError*'
+        $err.Exception.Message | Should -Match 'one DNS label'
+    }
+
+    It 'shows a refused -BaseUri and CUBE_BASE_URI with the secret masked' {
+        $err = { Connect-Cube -BaseUri 'https://cube.test/?api_key=s3cr3t-value' -Token (Get-SimulatorToken) } | Should -Throw -PassThru
+        # (PowerShell's own position message quotes this test's line; what CubePS says must not.)
+        "$($err.Exception.Message) $($err.ErrorDetails) $($err.CategoryInfo)" | Should -Not -Match 's3cr3t-value'
+        $err.Exception.Message | Should -Match 'api_key=\*\*\*'
+
+        $script = "Import-Module '$(Get-CubeModulePath)'; try { Get-CubeConnection -ErrorAction Stop } catch { `$_.Exception.Message }; try { Get-CubeCustomer 9 -ErrorAction Stop } catch { `$_.Exception.Message }"
+        $run = Invoke-PwshProcess -ArgumentList '-Command', $script -Environment @{ CUBE_BASE_URI = 'https://cube.test/?token=s3cr3t-value'; CUBE_TOKEN = $sim.Token } -CaptureOutput
+        "$($run.Output)" | Should -Match 'CUBE_BASE_URI'
+        "$($run.Output)" | Should -Not -Match 's3cr3t-value'
+    }
+}
