@@ -14,13 +14,15 @@ BeforeAll {
     # Starts an export of many customers into $Path in another pwsh and returns once its
     # temporary file is there (the workbook is being written, after the download).
     function script:Start-LongExport([string] $Path) {
-        $large = New-SimulatorAssignment @{ kind = 'synthetic'; records = 60000; pageSize = 5000 }
-        $script = "Import-Module '$(Get-CubeModulePath)'; Connect-Cube -BaseUri '$($sim.BaseUri)' -Token (ConvertTo-SecureString '$($sim.Token)' -AsPlainText -Force); Export-CubeCustomer $large '$Path'"
-        $process = Start-PwshProcess -ArgumentList '-Command', $script
+        $script:large = New-SimulatorAssignment @{ kind = 'synthetic'; records = 60000; pageSize = 5000 }
         $folder = Split-Path $Path
+        $log = Join-Path $temp ((Split-Path $folder -Leaf) + '.log')
+        $script = "Import-Module '$(Get-CubeModulePath)'; Connect-Cube -BaseUri '$($sim.BaseUri)' -Token (ConvertTo-SecureString '$($sim.Token)' -AsPlainText -Force); Export-CubeCustomer $large '$Path' *> '$log'"
+        $process = Start-PwshProcess -ArgumentList '-Command', $script
         $deadline = [DateTime]::UtcNow.AddSeconds(90)
         while (-not (Get-ChildItem $folder -Force -Filter '*.cubeps-tmp') -and -not $process.HasExited -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
-        @(Get-ChildItem $folder -Force -Filter '*.cubeps-tmp').Count | Should -Be 1 -Because 'the export writes its temporary file'
+        $said = if ($process.HasExited) { "the export ended first (exit code $($process.ExitCode)): $(Get-Content -Raw -LiteralPath $log -ErrorAction SilentlyContinue)" } else { 'the export writes its temporary file' }
+        @(Get-ChildItem $folder -Force -Filter '*.cubeps-tmp').Count | Should -Be 1 -Because $said
         Start-Sleep -Milliseconds 200
         $process
     }
@@ -32,6 +34,10 @@ AfterAll {
 }
 
 Describe 'A killed export' {
+    AfterEach {
+        Remove-SimulatorAssignment $large
+    }
+
     It 'leaves a temporary file after SIGKILL that the next export of the same target removes' {
         $folder = Join-Path $temp 'sigkill'
         $null = New-Item -ItemType Directory $folder
