@@ -325,7 +325,7 @@ public sealed class Connection : IDisposable
         {
             // Twice the most slots a call may ask for: a connection on its way back to the pool never
             // makes a request wait (the gate, not the handler, bounds what is in flight).
-            handler = HttpHandlerFactory.Create(Proxy, _proxyCredential, SkipCertificateCheck, 2 * RequestSettings.MaximumThrottleLimit, out var tlsLimitation);
+            handler = HttpHandlerFactory.Create(Proxy, _proxyCredential, CubeEndpoint.IsLoopback(BaseUri), SkipCertificateCheck, 2 * RequestSettings.MaximumThrottleLimit, out var tlsLimitation);
             TlsLimitation = tlsLimitation;
         }
 

@@ -19,7 +19,8 @@ internal static class CubeEndpoint
     /// </summary>
     internal const string CustomersRouteTemplate = "crm/assignment_id/{0}/customers";
 
-    private static readonly Regex HostLabel = new("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+    // \z, not $: "$" also matches before a final line feed, so "acme\n" would pass as a label.
+    private static readonly Regex HostLabel = new(@"\A[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\z", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
     /// <summary>Why <paramref name="account"/> cannot name a Cube account, or null when it can.</summary>
     public static string? ValidateAccount(string? account)
@@ -52,7 +53,11 @@ internal static class CubeEndpoint
         return new Uri("https://" + account.ToLowerInvariant() + "." + AccountDomain + "/", UriKind.Absolute);
     }
 
-    /// <summary>Why <paramref name="baseUri"/> cannot be a Cube base URI, or null when it can.</summary>
+    /// <summary>
+    /// Why <paramref name="baseUri"/> cannot be a Cube base URI, or null when it can. The URI is
+    /// shown as every URI CubePS shows: user info and secret-looking query values masked (a refused
+    /// https://cube.test/?api_key=... must not put the key into $Error).
+    /// </summary>
     public static string? ValidateBaseUri(Uri? baseUri)
     {
         if (baseUri is null)
@@ -62,17 +67,17 @@ internal static class CubeEndpoint
 
         if (!baseUri.IsAbsoluteUri)
         {
-            return string.Format(CultureInfo.InvariantCulture, "'{0}' is a relative URI; give an absolute one such as https://acme.headshed.com.", baseUri.OriginalString);
+            return string.Format(CultureInfo.InvariantCulture, "'{0}' is a relative URI; give an absolute one such as https://acme.headshed.com.", SecretMasker.MaskUriText(baseUri.OriginalString));
         }
 
         if (baseUri.Scheme != Uri.UriSchemeHttps && baseUri.Scheme != Uri.UriSchemeHttp)
         {
-            return string.Format(CultureInfo.InvariantCulture, "'{0}' is not an http or https URI.", baseUri.OriginalString);
+            return string.Format(CultureInfo.InvariantCulture, "'{0}' is not an http or https URI.", SecretMasker.MaskUriText(baseUri.OriginalString));
         }
 
         if (baseUri.Host.Length == 0)
         {
-            return string.Format(CultureInfo.InvariantCulture, "'{0}' has no host.", baseUri.OriginalString);
+            return string.Format(CultureInfo.InvariantCulture, "'{0}' has no host.", SecretMasker.MaskUriText(baseUri.OriginalString));
         }
 
         if (baseUri.UserInfo.Length > 0)
@@ -82,7 +87,7 @@ internal static class CubeEndpoint
 
         if (baseUri.Query.Length > 0 || baseUri.Fragment.Length > 0)
         {
-            return string.Format(CultureInfo.InvariantCulture, "'{0}' has a query or fragment; give the address that the Cube routes are appended to.", baseUri.OriginalString);
+            return string.Format(CultureInfo.InvariantCulture, "'{0}' has a query or fragment; give the address that the Cube routes are appended to.", SecretMasker.MaskUriText(baseUri.OriginalString));
         }
 
         return null;

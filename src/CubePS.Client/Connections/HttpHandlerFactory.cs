@@ -11,8 +11,13 @@ internal static class HttpHandlerFactory
 {
     public static bool IsNetFramework { get; } = RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal);
 
+    /// <param name="direct">
+    /// True for a loopback base URI: no proxy at all, neither -Proxy nor the system's (HTTP_PROXY).
+    /// Plain http with credentials is allowed there only because it never leaves this machine; a
+    /// proxy would get the Authorization header in clear text and send it to its own "localhost".
+    /// </param>
     /// <param name="tlsLimitation">Set when the TLS versions this connection needs could not be asked for; said in TLS errors.</param>
-    public static HttpMessageHandler Create(Uri? proxy, NetworkCredential? proxyCredential, bool skipCertificateCheck, int maximumConnectionsPerServer, out string? tlsLimitation)
+    public static HttpMessageHandler Create(Uri? proxy, NetworkCredential? proxyCredential, bool direct, bool skipCertificateCheck, int maximumConnectionsPerServer, out string? tlsLimitation)
     {
         tlsLimitation = null;
         var handler = new HttpClientHandler
@@ -34,7 +39,11 @@ internal static class HttpHandlerFactory
                 + " and refused to let CubePS ask for TLS 1.2; install .NET Framework 4.8, or enable strong cryptography (SchUseStrongCrypto) for .NET Framework.";
         }
 
-        if (proxy is not null)
+        if (direct)
+        {
+            handler.UseProxy = false;
+        }
+        else if (proxy is not null)
         {
             handler.UseProxy = true;
             handler.Proxy = new WebProxy(proxy) { Credentials = proxyCredential };

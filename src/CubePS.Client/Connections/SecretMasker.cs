@@ -18,10 +18,13 @@ internal sealed class SecretMasker
 
     /// <summary>
     /// What a reply may put inside a secret where it wraps a line: white space, a line break as a
-    /// JSON or HTML page writes it (\n, \u000a, &lt;br&gt;, &amp;#10;), and a hyphen before one.
+    /// JSON or HTML page writes it (\n, \u000a, &lt;br&gt;, &amp;#10;), and a hyphen before one; and
+    /// the NUL between the characters of a UTF-16 (LE or BE) reply read as single bytes.
     /// Each alternative starts differently and none repeats inside, so matching stays linear.
     /// </summary>
-    private const string LineBreaks = @"(?:\s|\\[nrt]|\\u000[9aAdD]|<[bB][rR]\s*/?>|&#(?:9|10|13);|&#[xX]0*[9aAdD];|-(?=\s|\\[nrt]|\\u000|<[bB][rR]|&#))*";
+    private const string LineBreaks = @"(?:\s|\x00|\\[nrt]|\\u000[9aAdD]|<[bB][rR]\s*/?>|&#(?:9|10|13);|&#[xX]0*[9aAdD];|-(?=\s|\\[nrt]|\\u000|<[bB][rR]|&#))*";
+
+    private static readonly char[] AuthorityEnds = { '/', '?', '#' };
 
     private static readonly string[] SecretParameterWords = { "token", "key", "secret", "password", "passwd", "pwd", "signature", "sig", "auth", "session" };
 
@@ -91,7 +94,31 @@ internal sealed class SecretMasker
             text = text.Replace(uri.UserInfo + "@", Mask + "@");
         }
 
-        return MaskText(MaskSecretParameters(text));
+        return MaskText(MaskUriText(text));
+    }
+
+    /// <summary>
+    /// A URI as text, also one that is refused or cannot be parsed, as CubePS shows every URI: the
+    /// user info before '@' and the values of secret-looking query (and fragment) parameters masked. No
+    /// connection is needed (a refused base URI has none yet).
+    /// </summary>
+    public static string MaskUriText(string uri)
+    {
+        var scheme = uri.IndexOf("://", StringComparison.Ordinal);
+        var authorityStart = scheme < 0 ? 0 : scheme + 3;
+        var authorityEnd = uri.IndexOfAny(AuthorityEnds, authorityStart);
+        var end = authorityEnd < 0 ? uri.Length : authorityEnd;
+        var at = end > authorityStart ? uri.LastIndexOf('@', end - 1, end - authorityStart) : -1;
+        if (at >= 0)
+        {
+            uri = uri.Substring(0, authorityStart) + Mask + uri.Substring(at);
+        }
+
+        uri = MaskSecretParameters(uri);
+
+        // A fragment can carry parameters too (#access_token=... of an OAuth reply).
+        var hash = uri.IndexOf('#');
+        return hash < 0 ? uri : uri.Substring(0, hash + 1) + MaskSecretParameters("?" + uri.Substring(hash + 1)).Substring(1);
     }
 
     /// <summary>
@@ -112,6 +139,11 @@ internal sealed class SecretMasker
             if (i > 0 && character != " " && secret[i - 1] != ' ')
             {
                 pattern.Append(LineBreaks);
+            }
+            else if (i > 0)
+            {
+                // A UTF-16 reply read as single bytes: a NUL between every two characters.
+                pattern.Append(@"\x00?");
             }
 
             pattern.Append("(?:").Append(Regex.Escape(character));

@@ -79,6 +79,12 @@ internal sealed class ConnectionProbe
 
     private bool UsesProxy(Uri uri)
     {
+        // A loopback base URI is always reached directly (HttpHandlerFactory).
+        if (CubeEndpoint.IsLoopback(_connection.BaseUri))
+        {
+            return false;
+        }
+
         if (_connection.Proxy is not null)
         {
             return true;

@@ -1,12 +1,15 @@
 using System;
 using System.Collections.Generic;
 using System.Reflection;
+using System.Runtime.InteropServices;
 
 namespace CubePS.Export;
 
 /// <summary>
 /// Runs an action when the process is told to end by a signal: SIGTERM (timeout, systemd, a stopped
-/// container or CI job) and SIGHUP (a closed terminal or SSH session). pwsh ends on those without
+/// container or CI job), SIGHUP (a closed terminal or SSH session), and the signals whose default
+/// is to end the process that a script or a supervisor may send: SIGQUIT, SIGUSR1, SIGUSR2 and
+/// SIGALRM (raw numbers, which PosixSignalRegistration accepts). pwsh ends on those without
 /// running finally blocks or ProcessExit handlers, so this is the only moment to clean up. The
 /// signal's own effect is kept: the process still ends after the action. Uses
 /// PosixSignalRegistration (.NET 6 and later), found by reflection because CubePS builds for
@@ -35,11 +38,17 @@ internal static class TerminationSignals
         // Action<PosixSignalContext> bound to a method that takes object: the context is not needed.
         var handlerType = typeof(Action<>).MakeGenericType(contextType);
         var handler = Delegate.CreateDelegate(handlerType, typeof(TerminationSignals).GetMethod(nameof(OnSignal), BindingFlags.NonPublic | BindingFlags.Static)!);
-        foreach (var name in new[] { "SIGTERM", "SIGHUP" })
+        var signals = new List<object> { Enum.Parse(signalType, "SIGTERM"), Enum.Parse(signalType, "SIGHUP"), Enum.Parse(signalType, "SIGQUIT") };
+        foreach (var raw in RawSignals())
+        {
+            signals.Add(Enum.ToObject(signalType, raw));
+        }
+
+        foreach (var signal in signals)
         {
             try
             {
-                if (create.Invoke(null, new[] { Enum.Parse(signalType, name), handler }) is IDisposable registered)
+                if (create.Invoke(null, new[] { signal, handler }) is IDisposable registered)
                 {
                     Registrations.Add(registered);
                 }
@@ -50,6 +59,12 @@ internal static class TerminationSignals
             }
         }
     }
+
+    /// <summary>SIGUSR1, SIGUSR2 and SIGALRM by their numbers, which differ between Linux and macOS.</summary>
+    private static int[] RawSignals() =>
+        RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? new[] { 10, 12, 14 }
+        : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? new[] { 30, 31, 14 }
+        : Array.Empty<int>();
 
     private static void OnSignal(object context) => _onTerminate?.Invoke();
 }

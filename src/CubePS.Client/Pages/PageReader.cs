@@ -45,6 +45,11 @@ internal sealed class PageReader
     private EnvelopeKeys _envelopeKeys;
     private bool _byteOrderMarkChecked;
 
+    // Where the record being read starts (its byte in the reply), and whether the reply has reached
+    // its records: an error then names the place (a path of keys) and never shows the reply's text.
+    private long _recordStart;
+    private bool _reachedRecords;
+
     /// <param name="onNextLink">Told the <c>next</c> link as soon as it is read, when it comes before the records, so the next page can be fetched while this one is read.</param>
     public PageReader(IRecordSink sink, RequestContext context, Action<string>? onNextLink = null)
     {
@@ -110,7 +115,7 @@ internal sealed class PageReader
                 }
                 catch (JsonException e)
                 {
-                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "The reply is not valid JSON near byte {0:N0}: {1}", _bufferOffset + (e.BytePositionInLine ?? 0), e.Message), contentType, e);
+                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "The reply is not valid JSON near byte {0:N0}{1}: {2}", _bufferOffset + (e.BytePositionInLine ?? 0), PathOfFault(), WithoutQuotedText(e.Message)), contentType, e);
                 }
                 catch (InvalidOperationException e)
                 {
@@ -156,6 +161,7 @@ internal sealed class PageReader
                     if (reader.TokenType == JsonTokenType.StartArray)
                     {
                         _position = Position.InBareArray;
+                        _reachedRecords = true;
                     }
                     else if (reader.TokenType == JsonTokenType.StartObject)
                     {
@@ -183,6 +189,7 @@ internal sealed class PageReader
 
                     // One pass: the sink reads the record from this reader; when the buffer ends
                     // inside it, it keeps nothing and the record is read again with more data.
+                    _recordStart = _bufferOffset + reader.TokenStartIndex;
                     var record = reader;
                     var recordOutcome = _sink.AddRecord(ref record, span);
                     if (recordOutcome == RecordOutcome.Incomplete)
@@ -223,6 +230,7 @@ internal sealed class PageReader
 
                         _sawResults = true;
                         _position = Position.InResults;
+                        _reachedRecords = true;
                     }
                     else if (reader.ValueTextEquals("next"))
                     {
@@ -385,13 +393,148 @@ internal sealed class PageReader
             message.Append(" The reply begins with a UTF-16 byte order mark; Cube's replies are UTF-8.");
         }
 
+        if (_reachedRecords && _headLength > 0)
+        {
+            message.Append(" (The reply's text is not shown: it holds customer records.)");
+        }
+
         var error = _context.InvalidResponse(message.ToString(), inner);
-        if (_headLength > 0)
+
+        // An error record goes to $Error, transcripts and job logs, read by people who may not see
+        // customer data: the reply's first bytes only when they are not a page of customers (an
+        // error body, a login page).
+        if (_headLength > 0 && !_reachedRecords)
         {
             error.ResponseText = ReplyText.Summarize(_head, _headLength, _context.Masker, cutShort: _headLength == _head.Length);
         }
 
         return error;
+    }
+
+    /// <summary>
+    /// Where in the reply a JSON fault is, as a path of keys and positions ("[2].zip_code",
+    /// "results[0].more_info_fields.liste[1]"): the record being read is read again from its start
+    /// up to the fault. Key names only, never a value. Empty outside a record.
+    /// </summary>
+    private string PathOfFault()
+    {
+        if (_position is not (Position.InBareArray or Position.InResults))
+        {
+            return string.Empty;
+        }
+
+        var from = _start + (int)(_recordStart - _bufferOffset);
+        if (from < _start || from >= _end)
+        {
+            return string.Empty;
+        }
+
+        var path = new StringBuilder(_position == Position.InResults ? "results" : string.Empty)
+            .Append('[').Append(_page.Records.ToString(CultureInfo.InvariantCulture)).Append(']');
+        var frames = new System.Collections.Generic.List<(bool IsArray, int Index, string? Key)>();
+        var reader = new Utf8JsonReader(new ReadOnlySpan<byte>(_buffer, from, _end - from), isFinalBlock: false, new JsonReaderState(JsonLimits.ReaderOptions));
+        try
+        {
+            while (reader.Read())
+            {
+                var token = reader.TokenType;
+                if (token is JsonTokenType.EndObject or JsonTokenType.EndArray)
+                {
+                    frames.RemoveAt(frames.Count - 1);
+                    if (frames.Count == 0)
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                if (token == JsonTokenType.PropertyName)
+                {
+                    frames[frames.Count - 1] = (false, 0, KeyShown(ref reader));
+                    continue;
+                }
+
+                if (frames.Count > 0 && frames[frames.Count - 1].IsArray)
+                {
+                    frames[frames.Count - 1] = (true, frames[frames.Count - 1].Index + 1, null);
+                }
+
+                if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    frames.Add((token == JsonTokenType.StartArray, -1, null));
+                }
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            // The fault itself: the frames say where it is; in a list, it is the next item.
+            if (frames.Count > 0 && frames[frames.Count - 1].IsArray)
+            {
+                frames[frames.Count - 1] = (true, frames[frames.Count - 1].Index + 1, null);
+            }
+        }
+
+        for (var i = 0; i < frames.Count; i++)
+        {
+            var frame = frames[i];
+            if (frame.IsArray && frame.Index >= 0)
+            {
+                path.Append('[').Append(frame.Index.ToString(CultureInfo.InvariantCulture)).Append(']');
+            }
+            else if (!frame.IsArray && frame.Key is not null)
+            {
+                path.Append('.').Append(frame.Key);
+            }
+        }
+
+        return ", path '" + path + "'";
+    }
+
+    /// <summary>A key as a path shows it: its name, or its length when it is too long or cannot be read as text.</summary>
+    private static string KeyShown(ref Utf8JsonReader reader)
+    {
+        string key;
+        try
+        {
+            key = reader.GetString() ?? string.Empty;
+        }
+        catch (InvalidOperationException)
+        {
+            return "(a key of " + reader.ValueSpan.Length.ToString(CultureInfo.InvariantCulture) + " bytes that is not text)";
+        }
+
+        return key.Length <= 64 ? key : "(a key of " + key.Length.ToString(CultureInfo.InvariantCulture) + " characters)";
+    }
+
+    /// <summary>
+    /// The JSON parser's words without the reply's own text it quotes between apostrophes (the
+    /// token it stopped at can be the start of a value of a record).
+    /// </summary>
+    private static string WithoutQuotedText(string parserMessage)
+    {
+        var shown = new StringBuilder(parserMessage.Length);
+        var quoted = false;
+        foreach (var c in parserMessage)
+        {
+            if (c == '\'')
+            {
+                if (!quoted)
+                {
+                    shown.Append("(text of the reply)");
+                }
+
+                quoted = !quoted;
+                continue;
+            }
+
+            if (!quoted)
+            {
+                shown.Append(c);
+            }
+        }
+
+        return shown.ToString();
     }
 
     /// <summary>
