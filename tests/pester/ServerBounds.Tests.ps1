@@ -83,7 +83,7 @@ Describe 'Links and waits a server gives' {
         $call = Invoke-CapturedCall { Get-CubeCustomer -AssignmentId $id, $later }
         $call.Errors.Count | Should -Be 2
         $call.Errors[0].Exception.Message | Should -Match 'wait more than a century'
-        $call.Errors[1].Exception.Message | Should -Match 'was not requested: Cube asked CubePS to wait more than a century'
+        $call.Errors[1].Exception.Message | Should -Match 'was not read: Cube asked CubePS to wait more than a century'
         $call.Errors.Exception.Message | Should -Not -Match '\d{3},\d{3},\d{3} s'
     }
 }
