@@ -35,28 +35,21 @@ internal static class CsvCustomerWriter
 
         output.Write(newLine);
 
-        // Each record's fields by column: the header's order, whatever order Cube sent the keys in.
-        var byColumn = new int[header.Count];
+        var byColumn = new FieldsByColumn(header.Count);
         var rows = new RowCounter(progress, cancellationToken);
         foreach (var record in records)
         {
-            Array.Clear(byColumn, 0, byColumn.Length);
-            var fields = record.Fields;
-            for (var f = 0; f < record.Count; f++)
-            {
-                byColumn[fields[f].Column] = f + 1;
-            }
-
-            for (var column = 0; column < byColumn.Length; column++)
+            byColumn.Fill(record);
+            for (var column = 0; column < byColumn.Columns; column++)
             {
                 if (column > 0)
                 {
                     output.Write(delimiter);
                 }
 
-                if (byColumn[column] > 0)
+                if (byColumn.FieldAt(column) is var field and >= 0)
                 {
-                    WriteField(output, record.Raw, fields[byColumn[column] - 1], numbers);
+                    WriteField(output, record.Raw, record.Fields[field], numbers);
                 }
             }
 

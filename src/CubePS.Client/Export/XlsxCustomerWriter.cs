@@ -329,24 +329,17 @@ internal static class XlsxCustomerWriter
 
             _output.Write("</row>"u8);
 
-            // Each record's fields by column: the header's order, whatever order Cube sent the keys in.
-            var byColumn = new int[_header.Count];
+            var byColumn = new FieldsByColumn(_header.Count);
             var rows = new RowCounter(progress, cancellationToken);
             foreach (var record in records)
             {
-                Array.Clear(byColumn, 0, byColumn.Length);
-                var fields = record.Fields;
-                for (var f = 0; f < record.Count; f++)
-                {
-                    byColumn[fields[f].Column] = f + 1;
-                }
-
+                byColumn.Fill(record);
                 StartRow(rows.Rows + 2);
-                for (var column = 0; column < byColumn.Length; column++)
+                for (var column = 0; column < byColumn.Columns; column++)
                 {
-                    if (byColumn[column] > 0)
+                    if (byColumn.FieldAt(column) is var field and >= 0)
                     {
-                        WriteField(column, record, fields[byColumn[column] - 1], rows.Rows);
+                        WriteField(column, record, record.Fields[field], rows.Rows);
                     }
                 }
 
