@@ -48,12 +48,12 @@ internal static class XlsxCustomerWriter
     {
         if (recordCount + 1 > MaximumRows)
         {
-            throw Full(string.Format(CultureInfo.InvariantCulture, "{0:N0} customers do not fit in one worksheet, which holds {1:N0} rows below its header.", recordCount, MaximumRows - 1));
+            throw TooManyRows(string.Format(CultureInfo.InvariantCulture, "{0:N0} customers do not fit in one worksheet, which holds {1:N0} rows below its header.", recordCount, MaximumRows - 1));
         }
 
         if (header.Count > MaximumColumns)
         {
-            throw Full(string.Format(CultureInfo.InvariantCulture, "The customers have {0:N0} different fields; a worksheet holds {1:N0} columns.", header.Count, MaximumColumns));
+            throw TooWide(string.Format(CultureInfo.InvariantCulture, "The customers have {0:N0} different fields; a worksheet holds {1:N0} columns.", header.Count, MaximumColumns));
         }
 
         header = HeaderNames(header);
@@ -61,7 +61,7 @@ internal static class XlsxCustomerWriter
         {
             if (name.Length > MaximumCellLength)
             {
-                throw Full(string.Format(CultureInfo.InvariantCulture, "A field name of {0:N0} characters (starting '{1}') does not fit in a header cell, which holds {2:N0}.", name.Length, name.Substring(0, 20), MaximumCellLength));
+                throw TooWide(string.Format(CultureInfo.InvariantCulture, "A field name of {0:N0} characters (starting '{1}') does not fit in a header cell, which holds {2:N0}.", name.Length, name.Substring(0, 20), MaximumCellLength));
             }
         }
 
@@ -156,10 +156,17 @@ internal static class XlsxCustomerWriter
         return characters.ToArray();
     }
 
-    private static CubeException Full(string problem) =>
+    private static CubeException TooManyRows(string problem) =>
         new(CubeErrorIds.WorksheetLimit, CubeErrorCategory.LimitsExceeded, problem + " Export to .csv or .jsonl instead, or select fewer customers.")
         {
-            RecommendedAction = "Use -Format Csv or -Format JsonLines, or split the export.",
+            RecommendedAction = "Use -Format Csv or -Format JsonLines, or split the export (-First and -Skip, or fewer assignments per file).",
+        };
+
+    // The columns come from the keys of every record Cube sent, so selecting fewer customers does not help.
+    private static CubeException TooWide(string problem) =>
+        new(CubeErrorIds.WorksheetLimit, CubeErrorCategory.LimitsExceeded, problem + " A worksheet cannot hold these fields: export to .csv or .jsonl instead.")
+        {
+            RecommendedAction = "Use -Format Csv or -Format JsonLines.",
         };
 
     private static CubeException ValueTooLong(string column, object? customerId, long row, int length) =>
