@@ -80,6 +80,37 @@ Test-Case 'Export-CubeCustomer -Confirm' { Export-CubeCustomer 9 confirm.csv -Co
         }
         "$temp/debug.csv", "$temp/inquire.csv", "$temp/confirm.csv" | Should -Not -Exist
     }
+
+    It 'leaves the default connection as it was when <Mode> refuses Connect-Cube or Disconnect-Cube a write' -ForEach @(
+        @{ Mode = 'pwsh -NonInteractive'; Interactive = $false }
+        @{ Mode = 'an interactive pwsh whose input is at its end'; Interactive = $true }
+    ) {
+        # Connected to port A; a failed Connect-Cube to B, and a failed Disconnect-Cube, change nothing.
+        $other = 'http://127.0.0.1:9/'
+        $lines = Invoke-HostScript -Interactive:$Interactive -Script @"
+`$token = ConvertTo-SecureString '$($sim.Token)' -AsPlainText -Force
+Connect-Cube -BaseUri '$($sim.BaseUri)' -Token `$token
+Test-Case 'Connect-Cube -Debug' { Connect-Cube -BaseUri '$other' -Token `$token -Debug -ErrorAction Stop }
+"CASE after Connect-Cube => " + (Get-CubeConnection).BaseUri
+Test-Case 'Connect-Cube -PassThru -Debug' { Connect-Cube -BaseUri '$other' -Token `$token -PassThru -Debug -ErrorAction Stop }
+"CASE after Connect-Cube -PassThru => " + (Get-CubeConnection).BaseUri
+Test-Case 'Disconnect-Cube -Debug' { Disconnect-Cube -Debug -ErrorAction Stop }
+"CASE after Disconnect-Cube => " + (Get-CubeConnection).BaseUri + ' ' + (Get-CubeConnection).Source
+"CASE still reads => " + @(Get-CubeCustomer 9).Count
+Test-Case 'Disconnect-Cube' { Disconnect-Cube }
+"CASE after a Disconnect-Cube that succeeds => " + (Get-CubeConnection).Source
+"@
+        $lines | Should -HaveCount 9
+        $lines[0] | Should -Match '^CASE Connect-Cube -Debug => \S+,CubePS\.Commands\.ConnectCubeCommand \|'
+        $lines[1] | Should -Be "CASE after Connect-Cube => $($sim.BaseUri)"
+        $lines[2] | Should -Match '^CASE Connect-Cube -PassThru -Debug => \S+,CubePS\.Commands\.ConnectCubeCommand \|'
+        $lines[3] | Should -Be "CASE after Connect-Cube -PassThru => $($sim.BaseUri)"
+        $lines[4] | Should -Match '^CASE Disconnect-Cube -Debug => \S+,CubePS\.Commands\.DisconnectCubeCommand \|'
+        $lines[5] | Should -Be "CASE after Disconnect-Cube => $($sim.BaseUri) Connect-Cube"
+        $lines[6] | Should -Match '^CASE still reads => [1-9]'
+        $lines[7] | Should -Be 'CASE Disconnect-Cube => ok'
+        $lines[8] | Should -Be 'CASE after a Disconnect-Cube that succeeds => Environment'
+    }
 }
 
 Describe 'ConstrainedLanguage (AppLocker, WDAC)' {
