@@ -165,6 +165,8 @@ Test-CubeConnection 9 -Connection `$connection | Format-List | Out-String -Width
         $run.Errors.Count | Should -Be 1 -Because 'one error says it all'
         $run.Errors[0].Exception.Message | Should -Match '^CubePS needs PowerShell 7\.4 or later .* on \.NET 6\.0\.36'
         $run.Errors[0].Exception.Message | Should -Not -Match 'Cannot create type'
+        $run.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeUnsupportedRuntime,Microsoft.PowerShell.Commands.ImportModuleCommand'
+        $run.Errors[0].CategoryInfo.Category | Should -Be 'NotInstalled'
         Get-Module CubePS | Where-Object ModuleBase -eq $copy | Should -BeNullOrEmpty
     }
 }
@@ -202,16 +204,20 @@ Describe 'A second version of CubePS in one process' {
         $bytes[$metadataStart + $mvid] = $bytes[$metadataStart + $mvid] -bxor 0xFF
         [IO.File]::WriteAllBytes($dll, $bytes)
 
-        function Invoke-SideBySide([string] $First, [string] $Second) {
+        function Invoke-SideBySide([string] $First, [string] $Second, [string] $LanguageMode = 'FullLanguage') {
             $script = @"
+`$ExecutionContext.SessionState.LanguageMode = '$LanguageMode'
 `$env:PSModulePath = '$modules'
 Import-Module CubePS -RequiredVersion $First
 try { `$second = Import-Module CubePS -RequiredVersion $Second -PassThru -ErrorVariable failed } catch { `$caught = `$_ }
 'RETURNED:' + `$second.Version
 'ERRORS:' + `$failed.Count
 'MESSAGE:' + (`$caught.Exception.Message -replace '\s+', ' ')
+'ID:' + `$caught.FullyQualifiedErrorId
+'CATEGORY:' + `$caught.CategoryInfo.Category
+'TARGET:' + `$caught.TargetObject
 'LISTED:' + ((Get-Module CubePS).Version -join ',')
-'RUNS:' + (Get-Command Get-CubeCustomer).ImplementingType.Assembly.GetName().Version + ' from ' + (Get-Command Get-CubeCustomer).Module.ModuleBase
+if ('$LanguageMode' -eq 'FullLanguage') { 'RUNS:' + (Get-Command Get-CubeCustomer).ImplementingType.Assembly.GetName().Version + ' from ' + (Get-Command Get-CubeCustomer).Module.ModuleBase }
 "@
             $run = Invoke-PwshProcess -ArgumentList '-Command', $script -Environment @{ NO_COLOR = '1' } -CaptureOutput
             $lines = @{}
@@ -232,8 +238,24 @@ try { `$second = Import-Module CubePS -RequiredVersion $Second -PassThru -ErrorV
         $result.MESSAGE | Should -Match ([regex]::Escape($Says))
         $result.MESSAGE | Should -Match 'Another CubePS is already loaded in this process.*start a new PowerShell'
         $result.MESSAGE | Should -Not -Match 'no valid module'
+        $result.ID | Should -Be 'CubeModuleVersionConflict,Microsoft.PowerShell.Commands.ImportModuleCommand'
+        $result.CATEGORY | Should -Be 'ResourceExists'
+        $result.TARGET | Should -Be (Join-Path $modules "CubePS/$Second")
         $result.LISTED | Should -Be $First
         $result.RUNS | Should -Be "$Assembly from $(Join-Path $modules "CubePS/$First")"
+    }
+
+    It 'refuses <Second> after <First> by the same id in ConstrainedLanguage' -ForEach @(
+        @{ First = '0.2.0'; Second = '0.2.1' }
+        @{ First = '0.2.1'; Second = '0.2.0' }
+    ) {
+        $result = Invoke-SideBySide $First $Second ConstrainedLanguage
+        $result.RETURNED | Should -BeNullOrEmpty
+        $result.ID | Should -Be 'CubeModuleVersionConflict,Microsoft.PowerShell.Commands.ImportModuleCommand'
+        $result.CATEGORY | Should -Be 'ResourceExists'
+        $result.MESSAGE | Should -Match 'Another CubePS is already loaded in this process'
+        $result.MESSAGE | Should -Not -Match 'no valid module|Cannot create type'
+        $result.LISTED | Should -Be $First
     }
 
     It 'still imports the same version again, with -Force and after Remove-Module' {
