@@ -58,7 +58,7 @@ if ($problem) {
 # No Join-Path and no Export-ModuleMember: each is a cold cmdlet call that costs an import about
 # 10 ms, and the manifest's export lists already decide what the session sees.
 #
-# One CubePS.dll per process: .NET loads an assembly once and never unloads it. A second version
+# One CubePS.dll per process: .NET loads an assembly once and never unloads it. A second build
 # imported beside the first either fails to load ("Assembly with same name is already loaded")
 # or, with the same assembly version, is handed the first one's dll. Either way this import fails
 # with one error that says so, and the version already in use stays as it was. (A bare failure of
@@ -70,7 +70,11 @@ try {
 catch {
     throw (New-CubeImportError "CubePS could not load $PSScriptRoot/CubePS.dll: $($_.Exception.Message) $inUse" CubeModuleVersionConflict ResourceExists $PSScriptRoot)
 }
+# .NET hands an import of the same assembly identity the one already loaded. That is this build
+# when the file here is byte for byte the one loaded (the same folder through a link, a copy of
+# the same version); any other build is refused. The hash is taken only when the paths differ.
 $loadedFrom = $binary.ImplementingAssembly.Location
-if (($loadedFrom -replace '\\', '/') -ne ("$PSScriptRoot/CubePS.dll" -replace '\\', '/')) {
+if ((($loadedFrom -replace '\\', '/') -ne ("$PSScriptRoot/CubePS.dll" -replace '\\', '/')) -and
+    (Get-FileHash -LiteralPath $loadedFrom).Hash -ne (Get-FileHash -LiteralPath "$PSScriptRoot/CubePS.dll").Hash) {
     throw (New-CubeImportError "CubePS was not imported from ${PSScriptRoot}: the CubePS.dll in this process is version $($binary.Version), from $loadedFrom. $inUse" CubeModuleVersionConflict ResourceExists $PSScriptRoot)
 }

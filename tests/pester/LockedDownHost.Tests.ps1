@@ -174,7 +174,7 @@ Test-CubeConnection 9 -Connection `$connection | Format-List | Out-String -Width
 Describe 'A second version of CubePS in one process' {
     BeforeAll {
         # Three installed versions: 0.2.0 (this build), 0.2.1 (the same build with assembly version
-        # 0.2.1.0 written into its metadata), and 0.2.2 (the same dll as 0.2.0, another manifest version).
+        # 0.2.1.0 written into its metadata), and 0.2.2 (another build, with 0.2.0's assembly version).
         $script:modules = Join-Path $temp 'versions'
         $base = Get-CubeModulePath
         $manifest = Get-Content -Raw -LiteralPath (Join-Path $base 'CubePS.psd1')
@@ -187,22 +187,33 @@ Describe 'A second version of CubePS in one process' {
         }
         # The Assembly table's row: HashAlgId (4 bytes), then MajorVersion, MinorVersion, BuildNumber,
         # RevisionNumber (2 each); and the module's MVID in the GUID heap, as another build has another.
-        $dll = Join-Path $modules 'CubePS/0.2.1/CubePS.dll'
-        $offset, $mvid = Use-Metadata $dll {
-            param($metadata)
-            $extensions = [System.Reflection.Metadata.Ecma335.MetadataReaderExtensions]
-            $extensions::GetTableMetadataOffset($metadata, [System.Reflection.Metadata.Ecma335.TableIndex]::Assembly)
-            $guidIndex = [System.Reflection.Metadata.Ecma335.MetadataTokens]::GetHeapOffset([System.Reflection.Metadata.GuidHandle]$metadata.GetModuleDefinition().Mvid)
-            $extensions::GetHeapMetadataOffset($metadata, [System.Reflection.Metadata.Ecma335.HeapIndex]::Guid) + ($guidIndex - 1) * 16
+        function Set-OtherBuild([string] $Dll, [switch] $NextVersion) {
+            $offset, $mvid = Use-Metadata $Dll {
+                param($metadata)
+                $extensions = [System.Reflection.Metadata.Ecma335.MetadataReaderExtensions]
+                $extensions::GetTableMetadataOffset($metadata, [System.Reflection.Metadata.Ecma335.TableIndex]::Assembly)
+                $guidIndex = [System.Reflection.Metadata.Ecma335.MetadataTokens]::GetHeapOffset([System.Reflection.Metadata.GuidHandle]$metadata.GetModuleDefinition().Mvid)
+                $extensions::GetHeapMetadataOffset($metadata, [System.Reflection.Metadata.Ecma335.HeapIndex]::Guid) + ($guidIndex - 1) * 16
+            }
+            $stream = [IO.File]::OpenRead($Dll)
+            try { $metadataStart = [System.Reflection.PortableExecutable.PEReader]::new($stream).PEHeaders.MetadataStartOffset }
+            finally { $stream.Dispose() }
+            $bytes = [IO.File]::ReadAllBytes($Dll)
+            if ($NextVersion) { $bytes[$metadataStart + $offset + 4 + 4] = 1 }
+            $bytes[$metadataStart + $mvid] = $bytes[$metadataStart + $mvid] -bxor 0xFF
+            [IO.File]::WriteAllBytes($Dll, $bytes)
         }
-        $stream = [IO.File]::OpenRead($dll)
-        try { $metadataStart = [System.Reflection.PortableExecutable.PEReader]::new($stream).PEHeaders.MetadataStartOffset }
-        finally { $stream.Dispose() }
-        $bytes = [IO.File]::ReadAllBytes($dll)
-        $row = $metadataStart + $offset + 4
-        $bytes[$row + 4] = 1
-        $bytes[$metadataStart + $mvid] = $bytes[$metadataStart + $mvid] -bxor 0xFF
-        [IO.File]::WriteAllBytes($dll, $bytes)
+        # 0.2.1: another build with assembly version 0.2.1.0; 0.2.2: another build with the same
+        # assembly version as 0.2.0 (another MVID), as a build that forgot to change the version.
+        Set-OtherBuild (Join-Path $modules 'CubePS/0.2.1/CubePS.dll') -NextVersion
+        Set-OtherBuild (Join-Path $modules 'CubePS/0.2.2/CubePS.dll')
+        # The same build reached another way: 0.2.0 through a symbolic link, and an identical copy of it.
+        $script:link = Join-Path $temp 'link/CubePS'
+        $null = New-Item -ItemType Directory -Path (Split-Path $link)
+        $null = New-Item -ItemType SymbolicLink -Path $link -Target (Join-Path $modules 'CubePS/0.2.0')
+        $script:copy = Join-Path $temp 'copy/CubePS'
+        $null = New-Item -ItemType Directory -Path (Split-Path $copy)
+        Copy-Item -LiteralPath (Join-Path $modules 'CubePS/0.2.0') -Destination $copy -Recurse
 
         function Invoke-SideBySide([string] $First, [string] $Second, [string] $LanguageMode = 'FullLanguage') {
             $script = @"
@@ -230,7 +241,7 @@ if ('$LanguageMode' -eq 'FullLanguage') { 'RUNS:' + (Get-Command Get-CubeCustome
         @{ First = '0.2.0'; Second = '0.2.1'; Assembly = '0.2.0.0'; Says = 'Assembly with same name is already loaded' }
         # .NET hands an older request the newer assembly already loaded.
         @{ First = '0.2.1'; Second = '0.2.0'; Assembly = '0.2.1.0'; Says = 'the CubePS.dll in this process is version 0.2.1.0' }
-        @{ First = '0.2.0'; Second = '0.2.2'; Assembly = '0.2.0.0'; Says = 'the CubePS.dll in this process is version 0.2.0.0' }
+        @{ First = '0.2.0'; Second = '0.2.2'; Assembly = '0.2.0.0'; Says = 'Assembly with same name is already loaded' }
     ) {
         $result = Invoke-SideBySide $First $Second
         $result.RETURNED | Should -BeNullOrEmpty
@@ -256,6 +267,24 @@ if ('$LanguageMode' -eq 'FullLanguage') { 'RUNS:' + (Get-Command Get-CubeCustome
         $result.MESSAGE | Should -Match 'Another CubePS is already loaded in this process'
         $result.MESSAGE | Should -Not -Match 'no valid module|Cannot create type'
         $result.LISTED | Should -Be $First
+    }
+
+    It 'imports the same build reached by <How>, also in ForEach-Object -Parallel, in <LanguageMode>' -ForEach @(
+        @{ How = 'a symbolic link'; Path = 'link'; LanguageMode = 'FullLanguage' }
+        @{ How = 'an identical copy'; Path = 'copy'; LanguageMode = 'FullLanguage' }
+        @{ How = 'a symbolic link'; Path = 'link'; LanguageMode = 'ConstrainedLanguage' }
+    ) {
+        $other = if ($Path -eq 'link') { $link } else { $copy }
+        $script = @"
+`$ExecutionContext.SessionState.LanguageMode = '$LanguageMode'
+Import-Module '$(Join-Path $modules 'CubePS/0.2.0/CubePS.psd1')' -ErrorAction Stop
+Import-Module '$other' -ErrorAction Stop
+'PARALLEL:' + ((1, 2 | ForEach-Object -Parallel { Import-Module '$other' -ErrorAction Stop; (Get-Command Get-CubeCustomer).Name }) -join ',')
+"@
+        $run = Invoke-PwshProcess -ArgumentList '-Command', $script -Environment @{ NO_COLOR = '1' } -CaptureOutput
+        $run.Error | Should -BeNullOrEmpty
+        $run.ExitCode | Should -Be 0
+        $run.Output | Should -Contain 'PARALLEL:Get-CubeCustomer,Get-CubeCustomer'
     }
 
     It 'still imports the same version again, with -Force and after Remove-Module' {
