@@ -29,6 +29,20 @@ function Get-CubeRuntimeProblem {
     return $null
 }
 
+function New-CubeImportError {
+    <#
+    .SYNOPSIS
+        The error record that stops this import: a stable id and a real category, so a script can
+        catch it by FullyQualifiedErrorId ('<id>,Microsoft.PowerShell.Commands.ImportModuleCommand').
+        Made by Write-Error, not by creating a .NET exception or ErrorRecord here, which
+        ConstrainedLanguage (AppLocker, WDAC) refuses ("Cannot create type") and which would
+        replace the message. The ids are listed with the others in CubeErrorIds and README.
+    #>
+    param([string] $Message, [string] $ErrorId, [string] $Category, [object] $Target)
+    Write-Error -Message $Message -ErrorId $ErrorId -Category $Category -TargetObject $Target -ErrorAction SilentlyContinue -ErrorVariable made
+    return $made[0]
+}
+
 $release = $null
 if ($PSEdition -eq 'Desktop') {
     $release = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full' -Name Release -ErrorAction SilentlyContinue |
@@ -36,16 +50,15 @@ if ($PSEdition -eq 'Desktop') {
 }
 $problem = Get-CubeRuntimeProblem -Edition $PSEdition -PowerShellVersion $PSVersionTable.PSVersion -RuntimeVersion ([Environment]::Version) -FrameworkRelease $release
 if ($problem) {
-    # The text itself, not a .NET exception made here: ConstrainedLanguage (AppLocker, WDAC)
-    # refuses to create one ("Cannot create type"), and that refusal would replace this message.
-    # (Write-Error would add Import-Module's misleading "no valid module was found".)
-    throw $problem
+    # Thrown, not written: a non-terminating Write-Error would add Import-Module's misleading
+    # "no valid module was found". A module that cannot load stops its import whatever -ErrorAction says.
+    throw (New-CubeImportError $problem CubeUnsupportedRuntime NotInstalled $PSScriptRoot)
 }
 
 # No Join-Path and no Export-ModuleMember: each is a cold cmdlet call that costs an import about
 # 10 ms, and the manifest's export lists already decide what the session sees.
 #
-# One CubePS.dll per process: .NET loads an assembly once and never unloads it. A second version
+# One CubePS.dll per process: .NET loads an assembly once and never unloads it. A second build
 # imported beside the first either fails to load ("Assembly with same name is already loaded")
 # or, with the same assembly version, is handed the first one's dll. Either way this import fails
 # with one error that says so, and the version already in use stays as it was. (A bare failure of
@@ -55,9 +68,13 @@ try {
     $binary = Import-Module -Name "$PSScriptRoot/CubePS.dll" -ErrorAction Stop -PassThru
 }
 catch {
-    throw "CubePS could not load $PSScriptRoot/CubePS.dll: $($_.Exception.Message) $inUse"
+    throw (New-CubeImportError "CubePS could not load $PSScriptRoot/CubePS.dll: $($_.Exception.Message) $inUse" CubeModuleVersionConflict ResourceExists $PSScriptRoot)
 }
+# .NET hands an import of the same assembly identity the one already loaded. That is this build
+# when the file here is byte for byte the one loaded (the same folder through a link, a copy of
+# the same version); any other build is refused. The hash is taken only when the paths differ.
 $loadedFrom = $binary.ImplementingAssembly.Location
-if (($loadedFrom -replace '\\', '/') -ne ("$PSScriptRoot/CubePS.dll" -replace '\\', '/')) {
-    throw "CubePS was not imported from ${PSScriptRoot}: the CubePS.dll in this process is version $($binary.Version), from $loadedFrom. $inUse"
+if ((($loadedFrom -replace '\\', '/') -ne ("$PSScriptRoot/CubePS.dll" -replace '\\', '/')) -and
+    (Get-FileHash -LiteralPath $loadedFrom).Hash -ne (Get-FileHash -LiteralPath "$PSScriptRoot/CubePS.dll").Hash) {
+    throw (New-CubeImportError "CubePS was not imported from ${PSScriptRoot}: the CubePS.dll in this process is version $($binary.Version), from $loadedFrom. $inUse" CubeModuleVersionConflict ResourceExists $PSScriptRoot)
 }

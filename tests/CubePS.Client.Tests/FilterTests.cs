@@ -86,3 +86,38 @@ public class FilterTests
         Assert.Equal(1, collection.RecordsReceived);
     }
 }
+
+public class UpdatedSinceArgumentTests
+{
+    private static object Transform(object input) => new CubePS.Validation.UpdatedSinceArgumentAttribute().Transform(null!, input);
+
+    [Theory]
+    [InlineData("2024-03-01T16:00:00Z")]
+    [InlineData("2024-03-01T16:00:00.0000000+00:00")]
+    [InlineData("2024-03-02T00:00:00+08:00")]
+    [InlineData("2024-03-01T06:00:00-10:00")]
+    public void Text_with_an_offset_or_Z_is_that_instant_in_UTC_whatever_the_time_zone(string text)
+    {
+        var bound = Assert.IsType<DateTime>(Transform(new System.Management.Automation.PSObject(text)));
+        Assert.Equal(DateTimeKind.Utc, bound.Kind);
+        Assert.Equal(new DateTime(2024, 3, 1, 16, 0, 0, DateTimeKind.Utc), bound);
+    }
+
+    [Fact]
+    public void Text_at_the_ambiguous_hour_of_a_summer_time_end_keeps_its_instant()
+    {
+        // 00:30Z on 27 October 2024 is 02:30 in Oslo, an hour that happens twice there.
+        var bound = Assert.IsType<DateTime>(Transform("2024-10-27T00:30:00Z"));
+        Assert.Equal(new DateTime(2024, 10, 27, 0, 30, 0, DateTimeKind.Utc), bound);
+    }
+
+    [Theory]
+    [InlineData("2024-03-01")]
+    [InlineData("2024-03-01T16:00:00")]
+    [InlineData("not a date")]
+    public void Text_without_an_offset_is_left_to_PowerShell(string text) => Assert.Same(text, Transform(text));
+
+    [Fact]
+    public void A_DateTimeOffset_is_its_instant_in_UTC() =>
+        Assert.Equal(new DateTime(2024, 3, 1, 16, 0, 0, DateTimeKind.Utc), Transform(new DateTimeOffset(2024, 3, 2, 0, 0, 0, TimeSpan.FromHours(8))));
+}

@@ -80,6 +80,37 @@ Test-Case 'Export-CubeCustomer -Confirm' { Export-CubeCustomer 9 confirm.csv -Co
         }
         "$temp/debug.csv", "$temp/inquire.csv", "$temp/confirm.csv" | Should -Not -Exist
     }
+
+    It 'leaves the default connection as it was when <Mode> refuses Connect-Cube or Disconnect-Cube a write' -ForEach @(
+        @{ Mode = 'pwsh -NonInteractive'; Interactive = $false }
+        @{ Mode = 'an interactive pwsh whose input is at its end'; Interactive = $true }
+    ) {
+        # Connected to port A; a failed Connect-Cube to B, and a failed Disconnect-Cube, change nothing.
+        $other = 'http://127.0.0.1:9/'
+        $lines = Invoke-HostScript -Interactive:$Interactive -Script @"
+`$token = ConvertTo-SecureString '$($sim.Token)' -AsPlainText -Force
+Connect-Cube -BaseUri '$($sim.BaseUri)' -Token `$token
+Test-Case 'Connect-Cube -Debug' { Connect-Cube -BaseUri '$other' -Token `$token -Debug -ErrorAction Stop }
+"CASE after Connect-Cube => " + (Get-CubeConnection).BaseUri
+Test-Case 'Connect-Cube -PassThru -Debug' { Connect-Cube -BaseUri '$other' -Token `$token -PassThru -Debug -ErrorAction Stop }
+"CASE after Connect-Cube -PassThru => " + (Get-CubeConnection).BaseUri
+Test-Case 'Disconnect-Cube -Debug' { Disconnect-Cube -Debug -ErrorAction Stop }
+"CASE after Disconnect-Cube => " + (Get-CubeConnection).BaseUri + ' ' + (Get-CubeConnection).Source
+"CASE still reads => " + @(Get-CubeCustomer 9).Count
+Test-Case 'Disconnect-Cube' { Disconnect-Cube }
+"CASE after a Disconnect-Cube that succeeds => " + (Get-CubeConnection).Source
+"@
+        $lines | Should -HaveCount 9
+        $lines[0] | Should -Match '^CASE Connect-Cube -Debug => \S+,CubePS\.Commands\.ConnectCubeCommand \|'
+        $lines[1] | Should -Be "CASE after Connect-Cube => $($sim.BaseUri)"
+        $lines[2] | Should -Match '^CASE Connect-Cube -PassThru -Debug => \S+,CubePS\.Commands\.ConnectCubeCommand \|'
+        $lines[3] | Should -Be "CASE after Connect-Cube -PassThru => $($sim.BaseUri)"
+        $lines[4] | Should -Match '^CASE Disconnect-Cube -Debug => \S+,CubePS\.Commands\.DisconnectCubeCommand \|'
+        $lines[5] | Should -Be "CASE after Disconnect-Cube => $($sim.BaseUri) Connect-Cube"
+        $lines[6] | Should -Match '^CASE still reads => [1-9]'
+        $lines[7] | Should -Be 'CASE Disconnect-Cube => ok'
+        $lines[8] | Should -Be 'CASE after a Disconnect-Cube that succeeds => Environment'
+    }
 }
 
 Describe 'ConstrainedLanguage (AppLocker, WDAC)' {
@@ -134,6 +165,8 @@ Test-CubeConnection 9 -Connection `$connection | Format-List | Out-String -Width
         $run.Errors.Count | Should -Be 1 -Because 'one error says it all'
         $run.Errors[0].Exception.Message | Should -Match '^CubePS needs PowerShell 7\.4 or later .* on \.NET 6\.0\.36'
         $run.Errors[0].Exception.Message | Should -Not -Match 'Cannot create type'
+        $run.Errors[0].FullyQualifiedErrorId | Should -Be 'CubeUnsupportedRuntime,Microsoft.PowerShell.Commands.ImportModuleCommand'
+        $run.Errors[0].CategoryInfo.Category | Should -Be 'NotInstalled'
         Get-Module CubePS | Where-Object ModuleBase -eq $copy | Should -BeNullOrEmpty
     }
 }
@@ -141,7 +174,7 @@ Test-CubeConnection 9 -Connection `$connection | Format-List | Out-String -Width
 Describe 'A second version of CubePS in one process' {
     BeforeAll {
         # Three installed versions: 0.2.0 (this build), 0.2.1 (the same build with assembly version
-        # 0.2.1.0 written into its metadata), and 0.2.2 (the same dll as 0.2.0, another manifest version).
+        # 0.2.1.0 written into its metadata), and 0.2.2 (another build, with 0.2.0's assembly version).
         $script:modules = Join-Path $temp 'versions'
         $base = Get-CubeModulePath
         $manifest = Get-Content -Raw -LiteralPath (Join-Path $base 'CubePS.psd1')
@@ -154,33 +187,48 @@ Describe 'A second version of CubePS in one process' {
         }
         # The Assembly table's row: HashAlgId (4 bytes), then MajorVersion, MinorVersion, BuildNumber,
         # RevisionNumber (2 each); and the module's MVID in the GUID heap, as another build has another.
-        $dll = Join-Path $modules 'CubePS/0.2.1/CubePS.dll'
-        $offset, $mvid = Use-Metadata $dll {
-            param($metadata)
-            $extensions = [System.Reflection.Metadata.Ecma335.MetadataReaderExtensions]
-            $extensions::GetTableMetadataOffset($metadata, [System.Reflection.Metadata.Ecma335.TableIndex]::Assembly)
-            $guidIndex = [System.Reflection.Metadata.Ecma335.MetadataTokens]::GetHeapOffset([System.Reflection.Metadata.GuidHandle]$metadata.GetModuleDefinition().Mvid)
-            $extensions::GetHeapMetadataOffset($metadata, [System.Reflection.Metadata.Ecma335.HeapIndex]::Guid) + ($guidIndex - 1) * 16
+        function Set-OtherBuild([string] $Dll, [switch] $NextVersion) {
+            $offset, $mvid = Use-Metadata $Dll {
+                param($metadata)
+                $extensions = [System.Reflection.Metadata.Ecma335.MetadataReaderExtensions]
+                $extensions::GetTableMetadataOffset($metadata, [System.Reflection.Metadata.Ecma335.TableIndex]::Assembly)
+                $guidIndex = [System.Reflection.Metadata.Ecma335.MetadataTokens]::GetHeapOffset([System.Reflection.Metadata.GuidHandle]$metadata.GetModuleDefinition().Mvid)
+                $extensions::GetHeapMetadataOffset($metadata, [System.Reflection.Metadata.Ecma335.HeapIndex]::Guid) + ($guidIndex - 1) * 16
+            }
+            $stream = [IO.File]::OpenRead($Dll)
+            try { $metadataStart = [System.Reflection.PortableExecutable.PEReader]::new($stream).PEHeaders.MetadataStartOffset }
+            finally { $stream.Dispose() }
+            $bytes = [IO.File]::ReadAllBytes($Dll)
+            if ($NextVersion) { $bytes[$metadataStart + $offset + 4 + 4] = 1 }
+            $bytes[$metadataStart + $mvid] = $bytes[$metadataStart + $mvid] -bxor 0xFF
+            [IO.File]::WriteAllBytes($Dll, $bytes)
         }
-        $stream = [IO.File]::OpenRead($dll)
-        try { $metadataStart = [System.Reflection.PortableExecutable.PEReader]::new($stream).PEHeaders.MetadataStartOffset }
-        finally { $stream.Dispose() }
-        $bytes = [IO.File]::ReadAllBytes($dll)
-        $row = $metadataStart + $offset + 4
-        $bytes[$row + 4] = 1
-        $bytes[$metadataStart + $mvid] = $bytes[$metadataStart + $mvid] -bxor 0xFF
-        [IO.File]::WriteAllBytes($dll, $bytes)
+        # 0.2.1: another build with assembly version 0.2.1.0; 0.2.2: another build with the same
+        # assembly version as 0.2.0 (another MVID), as a build that forgot to change the version.
+        Set-OtherBuild (Join-Path $modules 'CubePS/0.2.1/CubePS.dll') -NextVersion
+        Set-OtherBuild (Join-Path $modules 'CubePS/0.2.2/CubePS.dll')
+        # The same build reached another way: 0.2.0 through a symbolic link, and an identical copy of it.
+        $script:link = Join-Path $temp 'link/CubePS'
+        $null = New-Item -ItemType Directory -Path (Split-Path $link)
+        $null = New-Item -ItemType SymbolicLink -Path $link -Target (Join-Path $modules 'CubePS/0.2.0')
+        $script:copy = Join-Path $temp 'copy/CubePS'
+        $null = New-Item -ItemType Directory -Path (Split-Path $copy)
+        Copy-Item -LiteralPath (Join-Path $modules 'CubePS/0.2.0') -Destination $copy -Recurse
 
-        function Invoke-SideBySide([string] $First, [string] $Second) {
+        function Invoke-SideBySide([string] $First, [string] $Second, [string] $LanguageMode = 'FullLanguage') {
             $script = @"
+`$ExecutionContext.SessionState.LanguageMode = '$LanguageMode'
 `$env:PSModulePath = '$modules'
 Import-Module CubePS -RequiredVersion $First
 try { `$second = Import-Module CubePS -RequiredVersion $Second -PassThru -ErrorVariable failed } catch { `$caught = `$_ }
 'RETURNED:' + `$second.Version
 'ERRORS:' + `$failed.Count
 'MESSAGE:' + (`$caught.Exception.Message -replace '\s+', ' ')
+'ID:' + `$caught.FullyQualifiedErrorId
+'CATEGORY:' + `$caught.CategoryInfo.Category
+'TARGET:' + `$caught.TargetObject
 'LISTED:' + ((Get-Module CubePS).Version -join ',')
-'RUNS:' + (Get-Command Get-CubeCustomer).ImplementingType.Assembly.GetName().Version + ' from ' + (Get-Command Get-CubeCustomer).Module.ModuleBase
+if ('$LanguageMode' -eq 'FullLanguage') { 'RUNS:' + (Get-Command Get-CubeCustomer).ImplementingType.Assembly.GetName().Version + ' from ' + (Get-Command Get-CubeCustomer).Module.ModuleBase }
 "@
             $run = Invoke-PwshProcess -ArgumentList '-Command', $script -Environment @{ NO_COLOR = '1' } -CaptureOutput
             $lines = @{}
@@ -193,7 +241,7 @@ try { `$second = Import-Module CubePS -RequiredVersion $Second -PassThru -ErrorV
         @{ First = '0.2.0'; Second = '0.2.1'; Assembly = '0.2.0.0'; Says = 'Assembly with same name is already loaded' }
         # .NET hands an older request the newer assembly already loaded.
         @{ First = '0.2.1'; Second = '0.2.0'; Assembly = '0.2.1.0'; Says = 'the CubePS.dll in this process is version 0.2.1.0' }
-        @{ First = '0.2.0'; Second = '0.2.2'; Assembly = '0.2.0.0'; Says = 'the CubePS.dll in this process is version 0.2.0.0' }
+        @{ First = '0.2.0'; Second = '0.2.2'; Assembly = '0.2.0.0'; Says = 'Assembly with same name is already loaded' }
     ) {
         $result = Invoke-SideBySide $First $Second
         $result.RETURNED | Should -BeNullOrEmpty
@@ -201,8 +249,42 @@ try { `$second = Import-Module CubePS -RequiredVersion $Second -PassThru -ErrorV
         $result.MESSAGE | Should -Match ([regex]::Escape($Says))
         $result.MESSAGE | Should -Match 'Another CubePS is already loaded in this process.*start a new PowerShell'
         $result.MESSAGE | Should -Not -Match 'no valid module'
+        $result.ID | Should -Be 'CubeModuleVersionConflict,Microsoft.PowerShell.Commands.ImportModuleCommand'
+        $result.CATEGORY | Should -Be 'ResourceExists'
+        $result.TARGET | Should -Be (Join-Path $modules "CubePS/$Second")
         $result.LISTED | Should -Be $First
         $result.RUNS | Should -Be "$Assembly from $(Join-Path $modules "CubePS/$First")"
+    }
+
+    It 'refuses <Second> after <First> by the same id in ConstrainedLanguage' -ForEach @(
+        @{ First = '0.2.0'; Second = '0.2.1' }
+        @{ First = '0.2.1'; Second = '0.2.0' }
+    ) {
+        $result = Invoke-SideBySide $First $Second ConstrainedLanguage
+        $result.RETURNED | Should -BeNullOrEmpty
+        $result.ID | Should -Be 'CubeModuleVersionConflict,Microsoft.PowerShell.Commands.ImportModuleCommand'
+        $result.CATEGORY | Should -Be 'ResourceExists'
+        $result.MESSAGE | Should -Match 'Another CubePS is already loaded in this process'
+        $result.MESSAGE | Should -Not -Match 'no valid module|Cannot create type'
+        $result.LISTED | Should -Be $First
+    }
+
+    It 'imports the same build reached by <How>, also in ForEach-Object -Parallel, in <LanguageMode>' -ForEach @(
+        @{ How = 'a symbolic link'; Path = 'link'; LanguageMode = 'FullLanguage' }
+        @{ How = 'an identical copy'; Path = 'copy'; LanguageMode = 'FullLanguage' }
+        @{ How = 'a symbolic link'; Path = 'link'; LanguageMode = 'ConstrainedLanguage' }
+    ) {
+        $other = if ($Path -eq 'link') { $link } else { $copy }
+        $script = @"
+`$ExecutionContext.SessionState.LanguageMode = '$LanguageMode'
+Import-Module '$(Join-Path $modules 'CubePS/0.2.0/CubePS.psd1')' -ErrorAction Stop
+Import-Module '$other' -ErrorAction Stop
+'PARALLEL:' + ((1, 2 | ForEach-Object -Parallel { Import-Module '$other' -ErrorAction Stop; (Get-Command Get-CubeCustomer).Name }) -join ',')
+"@
+        $run = Invoke-PwshProcess -ArgumentList '-Command', $script -Environment @{ NO_COLOR = '1' } -CaptureOutput
+        $run.Error | Should -BeNullOrEmpty
+        $run.ExitCode | Should -Be 0
+        $run.Output | Should -Contain 'PARALLEL:Get-CubeCustomer,Get-CubeCustomer'
     }
 
     It 'still imports the same version again, with -Force and after Remove-Module' {

@@ -21,11 +21,15 @@ BeforeAll {
         and CUBE_TOKEN set, the module imported, and drive C: mapped to this test's folder so that
         README's C:\Jobs and C:\Exports paths work as written. Returns the exit code and output.
         #>
-        param([Parameter(Mandatory)][string] $Block, [string] $BaseUri = $script:sim.BaseUri, [string] $Prologue = '', [switch] $NoWait)
+        param([Parameter(Mandatory)][string] $Block, [string] $BaseUri = $script:sim.BaseUri, [string] $Prologue = '', [switch] $NoWait,
+            [ValidateSet('FullLanguage', 'ConstrainedLanguage')][string] $LanguageMode = 'FullLanguage')
         $file = Join-Path $script:root ("runbook-" + [guid]::NewGuid().ToString('N') + '.ps1')
         @"
 `$env:CUBE_BASE_URI = '$BaseUri'
 `$env:CUBE_TOKEN = '$($script:sim.Token)'
+# An AppLocker or WDAC host: the module is imported, and the runbook runs, in this language mode.
+`$ExecutionContext.SessionState.LanguageMode = '$LanguageMode'
+if (`$ExecutionContext.SessionState.LanguageMode -ne '$LanguageMode') { throw 'not in $LanguageMode' }
 Import-Module '$(Get-CubeModulePath)'
 `$null = New-PSDrive -Name C -PSProvider FileSystem -Root '$($script:drive)' -Scope Global
 $Prologue
@@ -72,8 +76,10 @@ Describe "README's nightly job" {
         Remove-Item -Path "$drive/Exports/*", $state -ErrorAction SilentlyContinue
     }
 
-    It 'succeeds when customers have no updated date: it exports them and advances its state' {
-        $run = Invoke-Runbook $nightly
+    It 'succeeds when customers have no updated date: it exports them and advances its state, night after night, in <LanguageMode>' -ForEach @(
+        @{ LanguageMode = 'FullLanguage' }, @{ LanguageMode = 'ConstrainedLanguage' }
+    ) {
+        $run = Invoke-Runbook $nightly -LanguageMode $LanguageMode
         $run.ExitCode | Should -Be 0 -Because ($run.Output + $run.Error -join "`n")
         $files = @(Get-ChildItem "$drive/Exports" -Filter 'cube-*.csv')
         $files.Count | Should -Be 1
@@ -84,7 +90,7 @@ Describe "README's nightly job" {
 
         # The next night: only what changed since, and the customers without a date (with a warning only).
         Start-Sleep -Milliseconds 1100
-        $run = Invoke-Runbook $nightly
+        $run = Invoke-Runbook $nightly -LanguageMode $LanguageMode
         $run.ExitCode | Should -Be 0 -Because ($run.Output + $run.Error -join "`n")
         $newest = Get-ChildItem "$drive/Exports" -Filter 'cube-*.csv' | Sort-Object Name | Select-Object -Last 1
         $rows = @(Import-Csv -LiteralPath $newest.FullName -Delimiter ';' -Encoding utf8)
@@ -136,7 +142,7 @@ Describe "README's Windows PowerShell 5.1 runbook loop" {
     }
 
     It 'writes one file per assignment' {
-        $run = Invoke-Runbook $loop
+        $run = Invoke-Runbook $loop -LanguageMode ConstrainedLanguage
         $run.ExitCode | Should -Be 0 -Because ($run.Output + $run.Error -join "`n")
         @(Get-ChildItem "$drive/Exports").Name | Sort-Object | Should -Be @('cube-12.csv', 'cube-20.csv', 'cube-9.csv')
         @(Import-Csv "$drive/Exports/cube-20.csv" -Delimiter ';').Count | Should -Be 1234
@@ -145,7 +151,7 @@ Describe "README's Windows PowerShell 5.1 runbook loop" {
     It 'goes on past a failed assignment, keeps its older file, and fails the run at the end' {
         'older' | Set-Content -LiteralPath "$drive/Exports/cube-12.csv"
         Set-CubeSimulatorAssignment -BaseUri $sim.BaseUri -Id 12 -Setup @{ kind = 'b2c'; forbidden = $true }
-        $run = Invoke-Runbook $loop
+        $run = Invoke-Runbook $loop -LanguageMode ConstrainedLanguage
         $run.ExitCode | Should -Not -Be 0
         $run.Output -join "`n" | Should -Match 'Assignment 12 failed: CubeAssignmentForbidden'
         $run.Error | Should -Match '1 of the assignments failed'
@@ -240,7 +246,8 @@ Describe "README's examples" {
         $script:examples = @([regex]::Matches($readme, '(?ms)^```powershell\r?\n(.*?)^```') | ForEach-Object {
                 $block = $_.Groups[1].Value
                 $line = ($readme.Substring(0, $_.Index) -split "`n").Count
-                if ($block -notmatch 'Connect-Cube|Read-Host|Get-Secret|Get-Automation|Install-PSResource|\$state = |Windows PowerShell 5\.1 runbook') {
+                # (The side-by-side block needs two installed versions; LockedDownHost imports a version by its folder in -Parallel.)
+                if ($block -notmatch 'Connect-Cube|Read-Host|Get-Secret|Get-Automation|Install-PSResource|\$state = |Windows PowerShell 5\.1 runbook|\$using:cube') {
                     @{ Line = $line; Block = $block }
                 }
             })
@@ -259,8 +266,67 @@ Describe "README's examples" {
         # What the examples assume is at hand: a file of assignments, one of wanted customers, and earlier results.
         "assignment_id`n9`n12" | Set-Content -LiteralPath "$folder/assignments.csv"
         "assignment_id,customer_id`n9,2488539`n12,3100001" | Set-Content -LiteralPath "$folder/wanted.csv"
-        $run = Invoke-Runbook -Block $Block -Prologue "Set-Location '$folder'; `$ErrorActionPreference = 'Stop'; `$old = Get-CubeCustomer 12"
+        $run = Invoke-Runbook -Block $Block -LanguageMode ConstrainedLanguage -Prologue "Set-Location '$folder'; `$ErrorActionPreference = 'Stop'; `$old = Get-CubeCustomer 12"
         $run.ExitCode | Should -Be 0 -Because ($run.Output + $run.Error -join "`n")
         $run.Error | Should -BeNullOrEmpty
+    }
+}
+
+Describe "help's examples" {
+    BeforeDiscovery {
+        # Every example of the help sources, as Get-Help shows it; those that need an account,
+        # a typed secret, a vault or Azure Automation (they name acme or prompt) are left out.
+        $script:helpExamples = @(foreach ($file in Get-ChildItem (Join-Path $PSScriptRoot '../../src/CubePS/help') -Filter '*.md') {
+                $text = Get-Content -Raw -LiteralPath $file.FullName
+                foreach ($match in [regex]::Matches($text, '(?ms)^### (Example \d+[^\r\n]*)\r?\n```powershell\r?\n(.*?)^```')) {
+                    $block = $match.Groups[2].Value
+                    if ($block -notmatch 'acme|Read-Host|Get-Secret|Get-Automation|Get-Credential|cube\.example') {
+                        @{ Command = $file.BaseName; Title = $match.Groups[1].Value; Block = $block; Nightly = $block -match '(?m)^\$state = ' }
+                    }
+                }
+            })
+    }
+
+    BeforeEach {
+        Reset-RunbookCube
+        Remove-Item -Path "$drive/Exports/*", $state -ErrorAction SilentlyContinue
+    }
+
+    It 'has the nightly runbooks of Get-CubeCustomer and Export-CubeCustomer among them' {
+        @($helpExamples | Where-Object Nightly | ForEach-Object Command | Sort-Object) | Should -Be @('Export-CubeCustomer', 'Get-CubeCustomer')
+    }
+
+    It '<Command> <Title> runs as written in ConstrainedLanguage' -ForEach ($helpExamples | Where-Object { -not $_.Nightly }) {
+        Set-CubeSimulatorAssignment -BaseUri $sim.BaseUri -Id 9 -Setup @{ kind = 'b2b' }
+        $folder = Join-Path $root ("help-" + [guid]::NewGuid().ToString('N'))
+        $null = New-Item -ItemType Directory -Path $folder
+        "assignment_id`n9`n12" | Set-Content -LiteralPath "$folder/assignments.csv"
+        "assignment_id,customer_id`n9,2488539`n12,3100001" | Set-Content -LiteralPath "$folder/wanted.csv", "$folder/changed.csv"
+        $run = Invoke-Runbook -Block $Block -LanguageMode ConstrainedLanguage -Prologue "Set-Location '$folder'; `$ErrorActionPreference = 'Stop'"
+        $run.ExitCode | Should -Be 0 -Because ($run.Output + $run.Error -join "`n")
+        $run.Error | Should -BeNullOrEmpty
+    }
+
+    It "<Command>'s nightly runbook advances its state night after night in ConstrainedLanguage" -ForEach ($helpExamples | Where-Object Nightly) {
+        $run = Invoke-Runbook $Block -LanguageMode ConstrainedLanguage
+        $run.ExitCode | Should -Be 0 -Because ($run.Output + $run.Error -join "`n")
+        $first = [datetimeoffset](Get-Content -LiteralPath $state)
+        Start-Sleep -Milliseconds 1100
+        $run = Invoke-Runbook $Block -LanguageMode ConstrainedLanguage
+        $run.ExitCode | Should -Be 0 -Because ($run.Output + $run.Error -join "`n")
+        ([datetimeoffset](Get-Content -LiteralPath $state)) | Should -BeGreaterThan $first
+        $newest = Get-ChildItem "$drive/Exports" | Sort-Object Name | Select-Object -Last 1
+        (Get-Content -Raw -LiteralPath $newest.FullName) | Should -Match '"?3"?' -Because 'the customers without a date are exported on night 2 too'
+    }
+
+    It "<Command>'s nightly runbook fails when an assignment keeps changing, and leaves the state as it was" -ForEach ($helpExamples | Where-Object Nightly) {
+        $shifting = @{ kind = 'synthetic'; records = 30; pageSize = 10; faults = @(@{ kind = 'shift'; afterPage = 1; delta = 1; repeat = $true }) }
+        Set-CubeSimulatorAssignment -BaseUri $sim.BaseUri -Id 9 -Setup $shifting
+        Set-CubeSimulatorAssignment -BaseUri $sim.BaseUri -Id 12 -Setup $shifting
+        '2024-03-01T16:00:00.0000000+00:00' | Set-Content -LiteralPath $state
+        $run = Invoke-Runbook $Block
+        $run.ExitCode | Should -Not -Be 0
+        $run.Error + $run.Output -join "`n" | Should -Match 'kept changing'
+        Get-Content -LiteralPath $state | Should -Be '2024-03-01T16:00:00.0000000+00:00'
     }
 }

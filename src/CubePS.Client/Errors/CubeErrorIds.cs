@@ -28,6 +28,11 @@ internal static class CubeErrorIds
     public const string TemporaryStorageFailed = "CubeTemporaryStorageFailed";
     public const string UnexpectedError = "CubeUnexpectedError";
     public const string FileExists = "CubeFileExists";
+
+    // Raised by the root module CubePS.psm1, which stops an import before (or instead of) loading
+    // any dll, so it spells them itself; listed here so that every id is in one place.
+    public const string UnsupportedRuntime = "CubeUnsupportedRuntime";
+    public const string ModuleVersionConflict = "CubeModuleVersionConflict";
     public const string ExportFailed = "CubeExportFailed";
     public const string WorksheetLimit = "CubeWorksheetLimit";
 }

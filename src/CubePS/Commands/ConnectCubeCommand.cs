@@ -145,46 +145,63 @@ public sealed class ConnectCubeCommand : CubeCmdlet
             ThrowTerminatingError(ErrorRecords.InvalidArgument("-AssignmentId goes with -Validate: it names the assignment the test reads.", AssignmentId));
         }
 
-        if (Validate)
+        // A connection that a failed test, or a write the host refuses, keeps from being handed
+        // over is closed here; nothing else of the session has changed by then.
+        var handedOver = false;
+        try
         {
-            var (test, failure) = TestCubeConnectionCommand.Run(this, connection, AssignmentId, null);
-            if (failure is not null)
+            if (Validate)
             {
-                // The error the test found, and no connection kept.
+                var (test, failure) = TestCubeConnectionCommand.Run(this, connection, AssignmentId, null);
+                if (failure is not null)
+                {
+                    // The error the test found, and no connection kept.
+                    ThrowCubeError(failure);
+                }
+
+                WriteVerbose("Tested " + connection + ": " + test.Message);
+                if (!AssignmentId.HasValue)
+                {
+                    // Cube has no request that checks credentials without an assignment: say so, or a
+                    // wrong token would pass for a checked one.
+                    WriteWarning("-Validate reached " + connection.BaseUri + " but did not check the credentials: Cube checks them only for an assignment. Add -AssignmentId (one the user may read) to check them too.");
+                }
+            }
+
+            if (SkipCertificateCheck && connection.BaseUri.Scheme != Uri.UriSchemeHttps)
+            {
+                WriteWarning("-SkipCertificateCheck has no effect on " + connection.BaseUri + ": plain HTTP has no certificate to check.");
+            }
+            else if (SkipCertificateCheck)
+            {
+                WriteWarning("Certificate checks are off for " + connection.BaseUri + ": anyone on the network path could pose as Cube and read the credentials. Use -SkipCertificateCheck only with test hosts.");
+            }
+
+            if (NoDefault)
+            {
+                WriteVerbose("Connected to " + connection + "; the session's default connection is as it was.");
+                handedOver = true;
+                WriteObject(connection);
+                return;
+            }
+
+            // Every message before the session's default changes: a write the host refuses (-Debug
+            // where nothing can prompt) then fails the call with the default as it was. Only the
+            // object itself comes after, so that what -PassThru hands on is already the default.
+            WriteVerbose("Connected to " + connection + "; it is this session's default connection.");
+            ConnectionRegistry.SetCurrent(connection);
+            handedOver = true;
+            if (PassThru)
+            {
+                WriteObject(connection);
+            }
+        }
+        finally
+        {
+            if (!handedOver)
+            {
                 connection.Dispose();
-                ThrowCubeError(failure);
             }
-
-            WriteVerbose("Tested " + connection + ": " + test.Message);
-            if (!AssignmentId.HasValue)
-            {
-                // Cube has no request that checks credentials without an assignment: say so, or a
-                // wrong token would pass for a checked one.
-                WriteWarning("-Validate reached " + connection.BaseUri + " but did not check the credentials: Cube checks them only for an assignment. Add -AssignmentId (one the user may read) to check them too.");
-            }
-        }
-
-        if (SkipCertificateCheck && connection.BaseUri.Scheme != Uri.UriSchemeHttps)
-        {
-            WriteWarning("-SkipCertificateCheck has no effect on " + connection.BaseUri + ": plain HTTP has no certificate to check.");
-        }
-        else if (SkipCertificateCheck)
-        {
-            WriteWarning("Certificate checks are off for " + connection.BaseUri + ": anyone on the network path could pose as Cube and read the credentials. Use -SkipCertificateCheck only with test hosts.");
-        }
-
-        if (NoDefault)
-        {
-            WriteVerbose("Connected to " + connection + "; the session's default connection is as it was.");
-            WriteObject(connection);
-            return;
-        }
-
-        ConnectionRegistry.SetCurrent(connection);
-        WriteVerbose("Connected to " + connection + "; it is this session's default connection.");
-        if (PassThru)
-        {
-            WriteObject(connection);
         }
     }
 }

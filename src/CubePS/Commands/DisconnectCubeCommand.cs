@@ -19,28 +19,30 @@ public sealed class DisconnectCubeCommand : CubeCmdlet
     [ValidateNotNull]
     public Connection? Connection { get; set; }
 
+    // Each message is written before anything is forgotten or closed: a write the host refuses
+    // (-Debug where nothing can prompt) then fails the call with the connection as it was.
     private protected override void ProcessCubeRecord()
     {
         if (Connection is not null)
         {
+            WriteVerbose("Closed " + Connection + ".");
             if (ReferenceEquals(Connection, ConnectionRegistry.Current))
             {
                 ConnectionRegistry.RemoveCurrent();
             }
 
             Connection.Dispose();
-            WriteVerbose("Closed " + Connection + ".");
             return;
         }
 
-        var current = ConnectionRegistry.RemoveCurrent();
+        var current = ConnectionRegistry.Current;
         if (current is null)
         {
             WriteVerbose("There was no Cube connection in this session.");
             return;
         }
 
-        current.Dispose();
         WriteVerbose("Disconnected from " + current + ".");
+        ConnectionRegistry.RemoveCurrent()?.Dispose();
     }
 }
