@@ -473,10 +473,11 @@ public class HostileServerTests
         var handler = new SlowHandler(TimeSpan.FromMilliseconds(300));
         var connection = Connection.Create(new ConnectionOptions { BaseUri = new Uri(FakeCube.BaseUri), Token = FakeCube.Secure(FakeCube.Token) }, () => handler);
 
-        // 24 downloads at once on one connection: three rounds of 8, about 0.9 s, with a 1 s timeout
-        // that a request waiting for a slot would otherwise run out of.
-        var settings = new RequestSettings(1, 0, 0);
-        var downloads = Enumerable.Range(0, 24).Select(async _ =>
+        // 72 downloads at once on one connection: nine rounds of 8, about 2.7 s, with a 2 s timeout
+        // that a request waiting for a slot would otherwise run out of (and 1.7 s of slack for one
+        // request of 0.3 s on a loaded machine).
+        var settings = new RequestSettings(2, 0, 0);
+        var downloads = Enumerable.Range(0, 72).Select(async _ =>
         {
             using var collection = new CustomerCollection(new CustomerCollectionOptions());
             await new CustomerDownloader(connection, settings, NullCubeLog.Instance).DownloadAsync(9, null, collection, CancellationToken.None);
