@@ -576,3 +576,21 @@ internal sealed class CountingBody : ReadOnlyBodyStream
         base.Dispose(disposing);
     }
 }
+
+/// <summary>Review of issues 17/18, item 3: a buffer grown for a huge record (a rejected bomb) is not cached for the process's life.</summary>
+public class PageBufferPoolTests
+{
+    [Fact]
+    public void A_buffer_grown_past_a_megabyte_goes_to_the_collector_not_the_shared_pool()
+    {
+        var big = CubePS.Pages.PageReader.RentBuffer(CubePS.Pages.PageReader.MaximumBufferSize);
+        CubePS.Pages.PageReader.ReturnBuffer(big);
+        var again = System.Buffers.ArrayPool<byte>.Shared.Rent(CubePS.Pages.PageReader.MaximumBufferSize);
+        Assert.NotSame(big, again);
+
+        // A small one is reused as before.
+        var small = CubePS.Pages.PageReader.RentBuffer(64 * 1024);
+        CubePS.Pages.PageReader.ReturnBuffer(small);
+        Assert.Same(small, System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024));
+    }
+}
