@@ -221,7 +221,72 @@ public class ConcurrencyTests
         Assert.Contains("asks it nothing more", run.Errors[1].Message);
 
         // Only what was under way when the answer came: no assignment after 3 was asked.
-        Assert.Equal(new[] { 1, 2, 3 }, cube.Requests.Select(u => Parse(u).Id).Distinct().OrderBy(id => id));
+        Assert.All(cube.Requests, u => Assert.InRange(Parse(u).Id, 1, 3));
+    }
+
+    [Fact]
+    public async Task Nothing_is_read_ahead_until_Cube_has_accepted_the_call_s_credentials()
+    {
+        // A wrong password: every request is refused. One request carries it, not one per chain.
+        var cube = new ScriptedCube((_, _) => (TimeSpan.FromMilliseconds(20), FakeCube.Json("""{"detail": "Invalid token."}""", HttpStatusCode.Unauthorized)));
+        using var refused = await RunBatch(cube, 8, Enumerable.Range(1, 20).ToArray());
+        Assert.Equal(CubeErrorIds.AuthenticationFailed, Assert.IsType<CubeException>(refused.Error).ErrorId);
+        Assert.Single(cube.Requests);
+
+        // Once Cube has answered, the call reads ahead as before.
+        var good = ManySmall();
+        using var accepted = await RunBatch(good, 8, Enumerable.Range(1, 20).ToArray());
+        Assert.Null(accepted.Error);
+        Assert.True(good.MostInFlight > 1, "nothing was read ahead after Cube accepted the credentials");
+    }
+
+    [Fact]
+    public async Task Once_Cube_asks_for_a_longer_pause_than_CubePS_waits_no_request_of_the_connection_is_sent_before_then()
+    {
+        // Assignment 1 has 20 pages; assignment 3, read ahead, gets a 429 asking for an hour.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long refusedAt = long.MaxValue;
+        var late = new List<Uri>();
+        var cube = new ScriptedCube((request, _) =>
+        {
+            var (id, page) = Parse(request.RequestUri!);
+            var answered = Interlocked.Read(ref refusedAt);
+            if (answered != long.MaxValue && clock.ElapsedMilliseconds > answered + 50)
+            {
+                lock (late)
+                {
+                    late.Add(request.RequestUri!);
+                }
+            }
+
+            if (id == 3)
+            {
+                Interlocked.Exchange(ref refusedAt, clock.ElapsedMilliseconds + 5);
+                var refused = FakeCube.Json("""{"detail": "Slow down."}""", (HttpStatusCode)429);
+                refused.Headers.TryAddWithoutValidation("Retry-After", "3600");
+                return (TimeSpan.FromMilliseconds(5), refused);
+            }
+
+            return (TimeSpan.FromMilliseconds(20), Page(id, page, records: id == 1 ? 200 : 3, pageSize: 10));
+        });
+        using var run = await RunBatch(cube, 8, Enumerable.Range(1, 10).ToArray());
+
+        Assert.Empty(late);
+        Assert.All(run.Errors, e => Assert.Equal(CubeErrorIds.RateLimited, e.ErrorId));
+        Assert.StartsWith("failed 1 CubeRateLimited", run.Outcomes[0], StringComparison.Ordinal);
+        Assert.Contains("was not sent", run.Errors[0].Message);
+    }
+
+    [Fact]
+    public async Task Assignments_that_fail_while_others_are_answered_do_not_stop_the_call()
+    {
+        // Assignments 5, 6 and 7 always fail with 500; every other one answers at once.
+        var cube = ManySmall((id, _) => id is 5 or 6 or 7 ? FakeCube.Json("""{"detail": "boom"}""", HttpStatusCode.InternalServerError) : null);
+        using var run = await RunBatch(cube, 8, Enumerable.Range(1, 30).ToArray(), retries: 1);
+
+        Assert.Null(run.Error);
+        Assert.Equal(27, run.Outcomes.Count(o => o.StartsWith("read", StringComparison.Ordinal)));
+        Assert.Equal(new[] { "failed 5 CubeRequestFailed", "failed 6 CubeRequestFailed", "failed 7 CubeRequestFailed" }, run.Outcomes.Where(o => o.StartsWith("failed", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -242,6 +307,35 @@ public class ConcurrencyTests
         // One assignment's retries (three attempts, two waits), then one attempt each for 2 and 3.
         Assert.Equal(5, handler.Calls);
         Assert.Equal(2, run.Waits.Count);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(8)]
+    public async Task When_Cube_goes_down_part_way_the_assignments_read_before_are_kept_whole(int limit)
+    {
+        // Assignments 1 to 4 answer; from 5 on, Cube answers 503 to everything.
+        var cube = new ScriptedCube((request, _) =>
+        {
+            var (id, page) = Parse(request.RequestUri!);
+            return id <= 4
+                ? (TimeSpan.FromMilliseconds(1), Page(id, page, records: 7, pageSize: 5))
+                : (TimeSpan.FromMilliseconds(30), FakeCube.Json("""{"detail": "down"}""", HttpStatusCode.ServiceUnavailable));
+        });
+        using var run = await RunBatch(cube, limit, Enumerable.Range(1, 40).ToArray(), retries: 1);
+
+        // Read ahead, 5 to 8 were asked while 2 to 4 were still being answered: their failures
+        // may not count toward the outage, so how many fail before the call stops varies.
+        var error = Assert.IsType<CubeException>(run.Error);
+        Assert.Equal(CubeErrorIds.Unavailable, error.ErrorId);
+        Assert.Equal(new[] { "read 1", "read 2", "read 3", "read 4" }, run.Outcomes.Take(4));
+        Assert.All(run.Outcomes.Skip(4), o => Assert.EndsWith(" CubeRequestFailed", o, StringComparison.Ordinal));
+        Assert.Equal(Enumerable.Range(run.Outcomes.Count + 1, 40 - run.Outcomes.Count), Assert.IsType<int[]>(error.TargetObject));
+        Assert.InRange(run.Outcomes.Count, 7, 4 + 12);
+
+        // What was read is in the collection, whole, for the caller to write before the error.
+        Assert.Equal(28, run.Result.Rows.Count);
+        Assert.False(run.Batch!.AllRead);
     }
 
     [Fact]
@@ -282,6 +376,17 @@ public class ConcurrencyTests
         // A 404 or 403 is about one assignment, not about Cube.
         Assert.False(OutageBreaker.IsUnavailability(Failure(CubeErrorIds.RequestFailed, 404)));
         Assert.True(OutageBreaker.IsUnavailability(Failure(CubeErrorIds.RequestFailed, 502)));
+
+        // 429 after every retry: Cube keeps refusing, as unavailable as a 503 (review of issue 17, item 6).
+        Assert.True(OutageBreaker.IsUnavailability(Failure(CubeErrorIds.RequestFailed, 429)));
+
+        // A success of any request since the first failure of the streak began: Cube is up.
+        var answered = new OutageBreaker();
+        Assert.False(answered.Failed(Failure(CubeErrorIds.RequestFailed, 500), answered.Answers));
+        answered.Answered();
+        Assert.False(answered.Failed(Failure(CubeErrorIds.RequestFailed, 500), answered.Answers));
+        Assert.False(answered.Failed(Failure(CubeErrorIds.RequestFailed, 500), answered.Answers));
+        Assert.True(answered.Failed(Failure(CubeErrorIds.RequestFailed, 500), answered.Answers));
     }
 
     /// <summary>Refuses every connection, as a Cube that is down does.</summary>
@@ -346,6 +451,7 @@ internal sealed class BatchRun : IDisposable
         try
         {
             await Batch.RunAsync(ids, _ => null, collection, new Recorder(Outcomes, Errors), CancellationToken.None);
+            Error = Batch.Unavailable;
         }
         catch (Exception e)
         {
@@ -468,5 +574,23 @@ internal sealed class CountingBody : ReadOnlyBodyStream
         }
 
         base.Dispose(disposing);
+    }
+}
+
+/// <summary>Review of issues 17/18, item 3: a buffer grown for a huge record (a rejected bomb) is not cached for the process's life.</summary>
+public class PageBufferPoolTests
+{
+    [Fact]
+    public void A_buffer_grown_past_a_megabyte_goes_to_the_collector_not_the_shared_pool()
+    {
+        var big = CubePS.Pages.PageReader.RentBuffer(CubePS.Pages.PageReader.MaximumBufferSize);
+        CubePS.Pages.PageReader.ReturnBuffer(big);
+        var again = System.Buffers.ArrayPool<byte>.Shared.Rent(CubePS.Pages.PageReader.MaximumBufferSize);
+        Assert.NotSame(big, again);
+
+        // A small one is reused as before.
+        var small = CubePS.Pages.PageReader.RentBuffer(64 * 1024);
+        CubePS.Pages.PageReader.ReturnBuffer(small);
+        Assert.Same(small, System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024));
     }
 }

@@ -437,9 +437,29 @@ Describe 'Reliability' {
             $err = $errors[3]
             $err.FullyQualifiedErrorId | Should -Be 'CubeUnavailable,CubePS.Commands.ExportCubeCustomerCommand'
             $err.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
-            @($err.TargetObject) | Should -Be @(4..10)
+            # Export writes nothing: every assignment of the call is still to export.
+            @($err.TargetObject) | Should -Be @(1..10)
             $err.Exception.Message | Should -Match 'assignments 1, 2, 3 failed one after another .*the 7 assignments left: 4, 5, 6, 7, 8, 9, 10'
+            $err.Exception.Message | Should -Match 'Nothing was written: .*down\.csv is as it was; all 10 assignments of the call'
             Join-Path $TestDrive 'down.csv' | Should -Not -Exist
+        }
+
+        It 'writes the assignments read before Cube went down, then ends with CubeUnavailable naming the ones not read' {
+            $connection = Connect-Cube -BaseUri $sim.BaseUri -Token (Get-SimulatorToken) -PassThru
+            $good = foreach ($i in 1..4) { New-SimulatorAssignment @{ kind = 'synthetic'; records = 12; pageSize = 5 } }
+            $down = foreach ($i in 1..20) { New-SimulatorAssignment @{ kind = 'b2b'; latencyMs = 20; faults = @(@{ kind = 'status'; status = 503 }) } }
+            $ids = @($good) + @($down)
+            $customers = [Collections.Generic.List[object]]::new()
+            $errors = @(try { Get-CubeCustomer -AssignmentId $ids -Connection $connection -MaximumRetryCount 1 -RetryIntervalSec 0 -ErrorAction Continue 2>&1 | ForEach-Object { if ($_ -is [Management.Automation.ErrorRecord]) { $_ } else { $customers.Add($_) } } } catch { $_ })
+            # The four assignments read are written whole, before the error that ends the call.
+            $customers.Count | Should -Be 48
+            @($customers.assignment_id | Sort-Object -Unique) | Should -Be @($good | Sort-Object)
+            $last = $errors[-1]
+            $last.FullyQualifiedErrorId | Should -Be 'CubeUnavailable,CubePS.Commands.GetCubeCustomerCommand'
+            $failed = @($errors[0..($errors.Count - 2)] | ForEach-Object TargetObject)
+            @($errors[0..($errors.Count - 2)].FullyQualifiedErrorId | Sort-Object -Unique) | Should -Be 'CubeRequestFailed,CubePS.Commands.GetCubeCustomerCommand'
+            # Every assignment is accounted for: read, failed with its own error, or in the error's target.
+            @($good) + $failed + @($last.TargetObject) | Should -Be $ids
         }
 
         It 'serves several runspaces from one connection at once, each complete' {

@@ -55,6 +55,13 @@ internal sealed class AssignmentBatch
     /// <summary>False when an assignment was left unread (-First was met, or Cube asked CubePS to stay away).</summary>
     public bool AllRead { get; private set; } = true;
 
+    /// <summary>
+    /// Set when Cube was unavailable for several assignments in a row (<see cref="OutageBreaker"/>):
+    /// the call stopped there. The assignments read before are whole in the collection; the error
+    /// names every assignment not read. The caller writes what was read, then ends with it.
+    /// </summary>
+    public CubeException? Unavailable { get; private set; }
+
     /// <summary>Assignments read whole.</summary>
     public int AssignmentsRead { get; private set; }
 
@@ -64,18 +71,21 @@ internal sealed class AssignmentBatch
 
     public async Task RunAsync(IReadOnlyList<int> assignmentIds, Func<int, WantedCustomerIds?> customersWanted, CustomerCollection into, IAssignmentOutcomes outcomes, CancellationToken cancellationToken)
     {
-        var reader = Downloader(_settings);
+        var breaker = new OutageBreaker();
+        var reader = Downloader(_settings, breaker);
 
         // After a failure of availability, the next assignments are tried once each: a probe, not a full retry budget each.
-        var probe = Downloader(_settings.With(maximumRetryCount: 0));
+        var probe = Downloader(_settings.With(maximumRetryCount: 0), breaker);
 
         // -First reads one assignment after another, so that it requests nothing it does not use.
         using var readAhead = into.RecordsStillWanted is null && _settings.ThrottleLimit > 1 && assignmentIds.Count > 1
             ? new AssignmentReadAhead(assignmentIds, reader.FetchAheadAsync, _connection, Budget, _settings.ThrottleLimit - 1, cancellationToken)
             : null;
         reader.ReadAhead = probe.ReadAhead = readAhead;
-
-        var breaker = new OutageBreaker();
+        if (readAhead is not null)
+        {
+            readAhead.Answers = () => breaker.Answers;
+        }
         CubeException? rateLimited = null;
         for (var index = 0; index < assignmentIds.Count; index++)
         {
@@ -99,6 +109,9 @@ internal sealed class AssignmentBatch
 
             readAhead?.Advance(index, startMore: !breaker.IsSuspicious);
             var downloader = breaker.IsSuspicious ? probe : reader;
+
+            // Since when a success says Cube is up while this assignment fails: its first request.
+            var answersAtItsTurn = readAhead?.AnswersWhenStarted(assignmentId) ?? breaker.Answers;
             downloader.Position = (index, assignmentIds.Count);
             try
             {
@@ -117,17 +130,34 @@ internal sealed class AssignmentBatch
                     readAhead?.Dispose();
                 }
 
-                if (breaker.Failed(e) && index + 1 < assignmentIds.Count)
+                if (breaker.Failed(e, answersAtItsTurn) && index + 1 < assignmentIds.Count)
                 {
+                    // What was read stays in the collection: the caller writes it, then this error.
                     readAhead?.Dispose();
-                    throw breaker.Unavailable(_connection.BaseUri, assignmentIds.Skip(index + 1).ToArray());
+                    AllRead = false;
+                    into.AddServerTotal(null);
+                    Unavailable = breaker.Unavailable(_connection.BaseUri, assignmentIds.Skip(index + 1).ToArray());
+                    return;
                 }
             }
         }
     }
 
-    private CustomerDownloader Downloader(RequestSettings settings) =>
-        new(_connection, new RequestSender(_connection, settings, _log), new RetryLoop(settings, _log, _delay, _connection.RateGate), _log) { Budget = Budget, FailWhenIncomplete = FailWhenIncomplete };
+    /// <summary>
+    /// A downloader whose successful replies tell <paramref name="breaker"/> that Cube is up, and,
+    /// the first time, tell the read-ahead that Cube has accepted the call's credentials.
+    /// </summary>
+    private CustomerDownloader Downloader(RequestSettings settings, OutageBreaker breaker)
+    {
+        var sender = new RequestSender(_connection, settings, _log);
+        var downloader = new CustomerDownloader(_connection, sender, new RetryLoop(settings, _log, _delay, _connection.RateGate), _log) { Budget = Budget, FailWhenIncomplete = FailWhenIncomplete };
+        sender.Answered = () =>
+        {
+            breaker.Answered();
+            downloader.ReadAhead?.Accepted();
+        };
+        return downloader;
+    }
 
     private static CubeException NotRequested(int assignmentId, CubeException rateLimited) =>
         new(

@@ -43,6 +43,10 @@ internal sealed class AssignmentReadAhead : IDisposable
     private int _running;
     private bool _disposed;
 
+    // Cube has answered a request of the call with success: its credentials are good. Until
+    // then nothing is read ahead, so a wrong password is sent once, not once per chain.
+    private bool _accepted;
+
     // Cube asked for a longer pause than CubePS waits (CubeRateLimited): no chain asks it anything more.
     private bool _halted;
 
@@ -57,6 +61,21 @@ internal sealed class AssignmentReadAhead : IDisposable
         _budget = budget;
         _chains = chains;
         _cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+    }
+
+    /// <summary>The call's count of successful replies (<see cref="OutageBreaker.Answers"/>), noted when a chain starts.</summary>
+    public Func<long>? Answers { get; set; }
+
+    /// <summary>
+    /// The count of successful replies when the first request of <paramref name="assignmentId"/>
+    /// was sent ahead, or null when it was not read ahead.
+    /// </summary>
+    public long? AnswersWhenStarted(int assignmentId)
+    {
+        lock (_lock)
+        {
+            return _ahead.TryGetValue(assignmentId, out var ahead) ? ahead.AnswersAtStart : null;
+        }
     }
 
     /// <summary>Assignments read ahead of the one being read, at most (started or held).</summary>
@@ -82,6 +101,25 @@ internal sealed class AssignmentReadAhead : IDisposable
         {
             Pump();
         }
+    }
+
+    /// <summary>
+    /// Cube has answered a request of the call with success (its first successful reply accepted
+    /// the call's credentials): chains may start from now on.
+    /// </summary>
+    public void Accepted()
+    {
+        lock (_lock)
+        {
+            if (_accepted)
+            {
+                return;
+            }
+
+            _accepted = true;
+        }
+
+        Pump();
     }
 
     /// <summary>
@@ -198,9 +236,9 @@ internal sealed class AssignmentReadAhead : IDisposable
         var starting = new List<Ahead>();
         lock (_lock)
         {
-            while (!_disposed && !_halted && _running < _chains && _next < _assignments.Count && _next - _head <= MostAhead && _budget.HasRoom)
+            while (!_disposed && !_halted && _accepted && _running < _chains && _next < _assignments.Count && _next - _head <= MostAhead && _budget.HasRoom)
             {
-                var ahead = new Ahead(_assignments[_next]);
+                var ahead = new Ahead(_assignments[_next]) { AnswersAtStart = Answers?.Invoke() ?? 0 };
                 _ahead[ahead.AssignmentId] = ahead;
                 _next++;
                 _running++;
@@ -288,6 +326,9 @@ internal sealed class AssignmentReadAhead : IDisposable
         public Ahead(int assignmentId) => AssignmentId = assignmentId;
 
         public int AssignmentId { get; }
+
+        /// <summary>The call's successful replies when this chain started.</summary>
+        public long AnswersAtStart { get; set; }
 
         /// <summary>Pages fetched ahead by their URI (without fragment); guarded by the read-ahead's lock.</summary>
         public Dictionary<string, Task<FetchedPage>> Pages { get; } = new(StringComparer.Ordinal);

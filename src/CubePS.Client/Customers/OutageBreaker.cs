@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Threading;
 using CubePS.Errors;
 
 namespace CubePS.Customers;
@@ -13,7 +14,9 @@ namespace CubePS.Customers;
 /// <see cref="FailuresInARow"/> of them, with one error that names the assignments not read. After
 /// the first such failure, the next assignments are tried without retries (a probe each), so the
 /// call costs about one assignment's retries, not one per assignment; an assignment read whole
-/// in between clears it all.
+/// in between clears it all, and so does a successful reply to any request of the call (a page
+/// read ahead, another page) since the first request of the streak's first assignment was sent:
+/// Cube is up, and the failures concern their assignments only.
 /// </summary>
 internal sealed class OutageBreaker
 {
@@ -24,6 +27,10 @@ internal sealed class OutageBreaker
     private const int NotReadNamed = 20;
 
     private readonly List<CubeException> _failures = new();
+    private long _answers;
+
+    // Answers when the first request of the streak's first assignment was sent.
+    private long _streakBegan;
 
     /// <summary>True after a failure of availability: the next assignment is a probe, tried once.</summary>
     public bool IsSuspicious => _failures.Count > 0;
@@ -31,13 +38,24 @@ internal sealed class OutageBreaker
     /// <summary>True for a failure that says Cube cannot be reached or cannot answer now, not something about one assignment.</summary>
     public static bool IsUnavailability(CubeException e) =>
         e.ErrorId is CubeErrorIds.ConnectionFailed or CubeErrorIds.RequestTimeout
-        || (e.ErrorId == CubeErrorIds.RequestFailed && e.StatusCode is >= 500 and <= 599);
+        || (e.ErrorId == CubeErrorIds.RequestFailed && e.StatusCode is (>= 500 and <= 599) or 429);
+
+    /// <summary>Successful replies of any request of the call (the reader's, pages ahead, read-ahead), counted as they come.</summary>
+    public long Answers => Interlocked.Read(ref _answers);
+
+    /// <summary>Cube answered a request of the call with success (any thread): Cube is up.</summary>
+    public void Answered() => Interlocked.Increment(ref _answers);
 
     /// <summary>An assignment was read whole: Cube answers.</summary>
     public void Succeeded() => _failures.Clear();
 
-    /// <summary>Counts a failure; true when it is the last of <see cref="FailuresInARow"/> in a row for the same reason.</summary>
-    public bool Failed(CubeException e)
+    /// <summary>
+    /// Counts a failure of an assignment whose first request was sent when <see cref="Answers"/>
+    /// was <paramref name="answersAtItsTurn"/>; true when it is the last of
+    /// <see cref="FailuresInARow"/> in a row for the same reason with no successful reply of the
+    /// call since the first request of the first of them was sent.
+    /// </summary>
+    public bool Failed(CubeException e, long answersAtItsTurn = 0)
     {
         if (!IsUnavailability(e))
         {
@@ -45,9 +63,16 @@ internal sealed class OutageBreaker
             return false;
         }
 
-        if (_failures.Count > 0 && Reason(_failures[0]) != Reason(e))
+        // Any success since the streak began (a page read ahead, another page of the same
+        // assignment) says Cube is up: the failures so far concern their assignments only.
+        if (_failures.Count > 0 && (Reason(_failures[0]) != Reason(e) || Answers > _streakBegan))
         {
             _failures.Clear();
+        }
+
+        if (_failures.Count == 0)
+        {
+            _streakBegan = answersAtItsTurn;
         }
 
         _failures.Add(e);

@@ -35,6 +35,9 @@ internal sealed class RequestSender
 
     public RequestSettings Settings { get; }
 
+    /// <summary>Called (on any thread) each time Cube answers a request of this sender with success.</summary>
+    public Action? Answered { get; set; }
+
     public SecretMasker Masker => _connection.Masker;
 
     /// <summary>
@@ -49,6 +52,12 @@ internal sealed class RequestSender
         var lease = await _connection.AcquireRequestAsync(Settings.ThrottleLimit, cancellationToken).ConfigureAwait(false);
         try
         {
+            // Cube asked for a longer pause than CubePS waits: nothing is sent to it before then.
+            if (_connection.RateGate.Refusal(context) is { } refused)
+            {
+                throw refused;
+            }
+
             var uri = context.Uri;
             var stopwatch = Stopwatch.StartNew();
             for (var redirects = 0; ; redirects++)
@@ -61,6 +70,7 @@ internal sealed class RequestSender
                 if (status is 200 or 203)
                 {
                     CheckContentEncoding(response, context);
+                    Answered?.Invoke();
                     var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
                     var guarded = new TimeoutReadStream(body, response, Settings.Timeout, stopwatch, context, cancellationToken);
                     return new CubeReply(response, guarded, stopwatch, lease);

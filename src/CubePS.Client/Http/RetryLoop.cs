@@ -40,6 +40,7 @@ internal sealed class RetryLoop
         for (var retry = 1; ; retry++)
         {
             // A pause this request was itself asked for is waited below; only another's is waited here.
+            // A refusal (a longer pause than CubePS waits) is met when the request is sent, at once.
             if (!justWaited && _gate?.Remaining is { } paused && paused > TimeSpan.Zero)
             {
                 _log.Verbose(string.Format(CultureInfo.InvariantCulture, "Cube asked for a pause (429 or 503 to another request); waiting {0:0.0} s before this request.", paused.TotalSeconds));
@@ -55,8 +56,10 @@ internal sealed class RetryLoop
             catch (CubeException e) when (e.IsTransient && e.RetryAfter > RequestSettings.MaximumRetryWait)
             {
                 // Waiting less than Cube asked would only be refused again; waiting that long is
-                // more than a retry is for.
-                throw RateLimited(e, e.RetryAfter.Value);
+                // more than a retry is for. No request of the connection is sent before then.
+                var rateLimited = RateLimited(e, e.RetryAfter.Value);
+                _gate?.Refuse(e.RetryAfter.Value, rateLimited);
+                throw rateLimited;
             }
             catch (CubeException e) when (e.IsTransient && retry > 1 && (retry > Settings.MaximumRetryCount || cancellationToken.IsCancellationRequested))
             {

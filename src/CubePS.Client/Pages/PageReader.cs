@@ -27,6 +27,27 @@ internal sealed class PageReader
 
     /// <summary>The most of a reply held at once: one record and the whitespace inside it. Cube's records are about a kilobyte.</summary>
     internal const int MaximumBufferSize = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// The largest buffer taken from, and given back to, the shared pool. The shared pool keeps
+    /// what it is given per core and thread, up to a gigabyte: a buffer grown for one huge record
+    /// (a rejected compression bomb) would stay cached for the process's life, and the next one
+    /// would add its own. Larger buffers are plain arrays the collector frees after the page.
+    /// </summary>
+    internal const int MaximumPooledBufferSize = 1024 * 1024;
+
+    /// <summary>A buffer of at least <paramref name="size"/> bytes; from the shared pool only when small.</summary>
+    internal static byte[] RentBuffer(int size) =>
+        size <= MaximumPooledBufferSize ? ArrayPool<byte>.Shared.Rent(size) : new byte[size];
+
+    /// <summary>Gives a small buffer back to the shared pool; a large one is left to the collector.</summary>
+    internal static void ReturnBuffer(byte[] buffer)
+    {
+        if (buffer.Length <= MaximumPooledBufferSize)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
     private static readonly byte[] Utf8Bom = { 0xEF, 0xBB, 0xBF };
 
     private readonly IRecordSink _sink;
@@ -76,7 +97,7 @@ internal sealed class PageReader
 
     public async Task<PageSummary> ParseAsync(Stream body, string? contentType, CancellationToken cancellationToken)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+        _buffer = RentBuffer(InitialBufferSize);
         try
         {
             while (true)
@@ -136,7 +157,7 @@ internal sealed class PageReader
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            ReturnBuffer(_buffer);
             _buffer = Array.Empty<byte>();
         }
     }
@@ -323,9 +344,9 @@ internal sealed class PageReader
                 return false;
             }
 
-            var grown = ArrayPool<byte>.Shared.Rent(Math.Min(_buffer.Length * 2, MaximumBufferSize));
+            var grown = RentBuffer(Math.Min(_buffer.Length * 2, MaximumBufferSize));
             Buffer.BlockCopy(_buffer, 0, grown, 0, _end);
-            ArrayPool<byte>.Shared.Return(_buffer);
+            ReturnBuffer(_buffer);
             _buffer = grown;
         }
 

@@ -97,6 +97,12 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
     [ValidateRange(1, RequestSettings.MaximumThrottleLimit)]
     public int? ThrottleLimit { get; set; }
 
+    /// <summary>
+    /// CubeUnavailable when Cube was down for several assignments in a row: DownloadAll returns
+    /// what was read before, and the command ends with this error once it has dealt with that.
+    /// </summary>
+    private protected CubeException? CallStoppedBy { get; private set; }
+
     /// <summary>The assignments of the call, in the order asked for.</summary>
     private protected IReadOnlyList<int> AssignmentIdsAsked() => _assignmentOrder;
 
@@ -172,6 +178,7 @@ public abstract class CubeCustomerCmdlet : CubeConnectionCmdlet
         });
         allRead = batch!.AllRead;
         assignmentsRead = batch.AssignmentsRead;
+        CallStoppedBy = batch.Unavailable;
         WriteVerbose(string.Format(
             CultureInfo.InvariantCulture,
             "At most {0} requests to Cube at once (-ThrottleLimit); pages held ahead of their turn peaked at {1:N1} MB of the {2:N0} MB budget.",

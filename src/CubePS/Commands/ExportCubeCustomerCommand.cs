@@ -126,6 +126,21 @@ public sealed class ExportCubeCustomerCommand : CubeCustomerCmdlet
 
         var started = System.Diagnostics.Stopwatch.StartNew();
         var collection = DownloadAll(0, First ?? ulong.MaxValue, out _, out var assignmentsRead);
+        if (CallStoppedBy is { } unavailable)
+        {
+            // Cube went down part way: a file of some assignments would replace a whole export
+            // unnoticed, so nothing is written, and the error names every assignment of the call.
+            var notExported = unavailable.WithMessage(string.Format(
+                CultureInfo.InvariantCulture,
+                "{0} Nothing was written: {1} is as it was; all {2} assignments of the call, the ones read included, are in the error's TargetObject.",
+                unavailable.Message,
+                _fullPath,
+                AssignmentIdsAsked().Count));
+            notExported.TargetObject = AssignmentIdsAsked().ToArray();
+            notExported.RecommendedAction = "Export again once Cube answers (Test-CubeConnection shows whether it does); the assignments to export are in the error's TargetObject.";
+            throw notExported;
+        }
+
         if (assignmentsRead == 0 && !collection.IsFull)
         {
             // Every assignment failed, and its error is written: an empty file would replace a good

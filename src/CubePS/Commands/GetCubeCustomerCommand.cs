@@ -28,6 +28,13 @@ public sealed class GetCubeCustomerCommand : CubeCustomerCmdlet
         }
 
         WriteCustomers(collection);
+
+        // Cube went down: the assignments read before are written above, whole; the call ends
+        // with the one error that names every assignment not read.
+        if (CallStoppedBy is { } unavailable)
+        {
+            throw unavailable;
+        }
     }
 
     private void WriteCustomers(CustomerCollection collection)
