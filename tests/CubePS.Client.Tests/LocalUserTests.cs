@@ -243,6 +243,41 @@ public class LocalUserTests
     }
 
     [Fact]
+    public void The_temporary_file_is_created_once_so_a_watcher_cannot_take_its_name()
+    {
+        // Review of issue 19, finding 2: the check created the temporary name, deleted it and
+        // created it again later; another user who saw the deletion took the name, and the export
+        // failed with "File exists".
+        RequireRoot();
+        var shared = OpenFolder("cubeps-sticky");
+        try
+        {
+            Run("chmod", "1777", shared);
+            var path = Path.Combine(shared, "export.csv");
+            using (var target = new ExportTarget(path, noClobber: false))
+            {
+                target.EnsureReplaceable();
+
+                // What the watcher does when the name is free (inotify: deleted).
+                RunAs(Other, "sh", "-c", "[ -e \"$0\" ] || : > \"$0\"", target.TemporaryPath);
+                target.Write(stream =>
+                {
+                    stream.Write(System.Text.Encoding.UTF8.GetBytes("1,Kari\n"));
+                    return true;
+                });
+                target.Commit();
+            }
+
+            Assert.Equal("1,Kari\n", File.ReadAllText(path));
+            Assert.Equal(OwnerOnly, File.GetUnixFileMode(path));
+        }
+        finally
+        {
+            Directory.Delete(shared, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_temporary_file_left_by_a_killed_export_of_the_same_target_is_removed_by_the_next()
     {
         RequireRoot();

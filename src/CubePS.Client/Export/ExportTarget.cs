@@ -42,6 +42,11 @@ internal sealed class ExportTarget : IDisposable
     // Which file the target was when it was checked (type, device, inode; null: none was there).
     // What the temporary file is given, and what it replaces, must still be that file.
     private readonly string? _identity;
+
+    // The temporary file, created by EnsureReplaceable and kept open (and locked) until Write fills
+    // it: created once, never deleted and created again, so a watcher who learns its name cannot
+    // take the name in between and make the export fail.
+    private FileStream? _reserved;
     private bool _committed;
 
     /// <summary>
@@ -98,7 +103,8 @@ internal sealed class ExportTarget : IDisposable
         // owner, group, mode and ACL, so the new file is never readable by more than the old one.
         var stream = _intoDevice
             ? new FileStream(FinalPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16)
-            : UnixFiles.CreateOwnerOnly(TemporaryPath, FileAccess.Write, 1 << 16);
+            : _reserved ?? UnixFiles.CreateOwnerOnly(TemporaryPath, FileAccess.Write, 1 << 16);
+        _reserved = null;
         T result;
         try
         {
@@ -158,8 +164,8 @@ internal sealed class ExportTarget : IDisposable
         RemoveAbandonedTemporaryFiles();
         try
         {
-            UnixFiles.CreateOwnerOnly(TemporaryPath, FileAccess.Write, 1).Dispose();
-            File.Delete(TemporaryPath);
+            TemporaryFilesOpen[TemporaryPath] = true;
+            _reserved ??= UnixFiles.CreateOwnerOnly(TemporaryPath, FileAccess.Write, 1 << 16);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -213,6 +219,8 @@ internal sealed class ExportTarget : IDisposable
 
     public void Dispose()
     {
+        _reserved?.Dispose();
+        _reserved = null;
         if (!_committed && !_intoDevice)
         {
             DeleteQuietly(TemporaryPath);
