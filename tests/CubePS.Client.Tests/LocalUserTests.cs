@@ -166,6 +166,117 @@ public class LocalUserTests
         }
     }
 
+    [Theory]
+    [InlineData("an empty file anyone may write", false)]
+    [InlineData("a link to his own folder", false)]
+    [InlineData("an empty file anyone may write", true)]
+    [InlineData("a link to his own folder", true)]
+    public void What_another_user_plants_after_the_check_is_neither_replaced_nor_followed_nor_copied(string planted, bool whileWriting)
+    {
+        // Review of issue 19, finding 1: the target was checked once, at the start; a file or link
+        // planted later gave the export its owner and mode (r19u:r19u 0666) or its place.
+        RequireRoot();
+        var shared = OpenFolder("cubeps-sticky");
+        var his = OpenFolder("cubeps-his");
+        try
+        {
+            Run("chmod", "1777", shared);
+            Run("chown", Other, his);
+            var path = Path.Combine(shared, "export.csv");
+            var caught = Path.Combine(his, "caught.csv");
+            void Plant()
+            {
+                if (planted.StartsWith("a link", StringComparison.Ordinal))
+                {
+                    Assert.Equal(0, RunAs(Other, "touch", caught).ExitCode);
+                    Assert.Equal(0, RunAs(Other, "chmod", "0666", caught).ExitCode);
+                    Assert.Equal(0, RunAs(Other, "ln", "-s", caught, path).ExitCode);
+                }
+                else
+                {
+                    Assert.Equal(0, RunAs(Other, "touch", path).ExitCode);
+                    Assert.Equal(0, RunAs(Other, "chmod", "0666", path).ExitCode);
+                }
+            }
+
+            string temporary;
+            using (var target = new ExportTarget(path, noClobber: false))
+            {
+                temporary = target.TemporaryPath;
+                target.EnsureReplaceable();
+                if (!whileWriting)
+                {
+                    // Between the check and the first record (a slow first page).
+                    Plant();
+                }
+
+                var error = Assert.Throws<CubeException>(() =>
+                {
+                    target.Write(stream =>
+                    {
+                        Assert.Equal(OwnerOnly, File.GetUnixFileMode(target.TemporaryPath));
+                        if (whileWriting)
+                        {
+                            Plant();
+                        }
+
+                        stream.Write(System.Text.Encoding.UTF8.GetBytes("1,Kari,+4791234567\n"));
+                        return true;
+                    });
+                    target.Commit();
+                });
+                Assert.Equal(CubeErrorIds.ExportFailed, error.ErrorId);
+                Assert.Contains("after the target was checked", error.Message, StringComparison.Ordinal);
+            }
+
+            Assert.False(File.Exists(temporary));
+            var planted_ = planted.StartsWith("a link", StringComparison.Ordinal) ? caught : path;
+            Assert.Equal(0, new FileInfo(planted_).Length);
+            Assert.StartsWith(Other + ":", Describe(planted_), StringComparison.Ordinal);
+            Assert.EndsWith(" 666", Describe(planted_), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(shared, recursive: true);
+            Directory.Delete(his, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_temporary_file_is_created_once_so_a_watcher_cannot_take_its_name()
+    {
+        // Review of issue 19, finding 2: the check created the temporary name, deleted it and
+        // created it again later; another user who saw the deletion took the name, and the export
+        // failed with "File exists".
+        RequireRoot();
+        var shared = OpenFolder("cubeps-sticky");
+        try
+        {
+            Run("chmod", "1777", shared);
+            var path = Path.Combine(shared, "export.csv");
+            using (var target = new ExportTarget(path, noClobber: false))
+            {
+                target.EnsureReplaceable();
+
+                // What the watcher does when the name is free (inotify: deleted).
+                RunAs(Other, "sh", "-c", "[ -e \"$0\" ] || : > \"$0\"", target.TemporaryPath);
+                target.Write(stream =>
+                {
+                    stream.Write(System.Text.Encoding.UTF8.GetBytes("1,Kari\n"));
+                    return true;
+                });
+                target.Commit();
+            }
+
+            Assert.Equal("1,Kari\n", File.ReadAllText(path));
+            Assert.Equal(OwnerOnly, File.GetUnixFileMode(path));
+        }
+        finally
+        {
+            Directory.Delete(shared, recursive: true);
+        }
+    }
+
     [Fact]
     public void A_temporary_file_left_by_a_killed_export_of_the_same_target_is_removed_by_the_next()
     {

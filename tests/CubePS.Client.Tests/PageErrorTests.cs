@@ -54,11 +54,44 @@ public class PageErrorTests
     [Fact]
     public async Task A_reply_that_is_no_page_of_customers_keeps_its_excerpt()
     {
-        var cube = new FakeCube((_, _) => FakeCube.Json("{\"detail\": \"Service is down for maintenance\"}"));
+        var cube = new FakeCube((_, _) => new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent("<html><body>Service is down for maintenance</body></html>", Encoding.UTF8, "text/html") });
         var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
 
-        Assert.Contains("without a 'results' list", error.Message, StringComparison.Ordinal);
         Assert.Contains("Service is down for maintenance", error.ResponseText, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"count\": 6, \"next\": null, \"results\": {\"customer_id\": 1, \"name\": \"Kari Nordmann\", \"phone_1\": \"" + Private + "\"}}", "'results' is")]
+    [InlineData("{\"customer_id\": 1, \"name\": \"Kari Nordmann\", \"phone_1\": \"" + Private + "\"}", "without a 'results' list")]
+    [InlineData("\"Kari Nordmann " + Private + "\"", "not a list of customer records")]
+    public async Task A_200_reply_that_is_json_in_another_shape_is_never_quoted(string reply, string said)
+    {
+        // Review of issue 19, finding 4: a single record as 'results' was shown in ErrorDetails.
+        var cube = new FakeCube((_, _) => FakeCube.Json(reply));
+        var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
+
+        Assert.Contains(said, error.Message, StringComparison.Ordinal);
+        AssertNoCustomerData(error);
+    }
+
+    [Theory]
+    [InlineData("{\"customer_id\": 3, \"active\": tru, \"name\": \"Per\"}")]
+    [InlineData("{\"customer_id\": 3, \"zip_code\": 0150}")]
+    public async Task No_exception_inside_the_error_quotes_the_reply(string third)
+    {
+        // Review of issue 19, finding 3: the parser's JsonException, kept as the inner exception,
+        // quoted ~700 characters of the page; Get-Error prints it into transcripts.
+        var cube = new FakeCube((_, _) => FakeCube.Json(Records(third)));
+        var error = await Assert.ThrowsAsync<CubeException>(() => new DownloadRun(cube.Connect()).RunAsync(null, 9));
+
+        AssertNoCustomerData(error);
+        for (Exception? inner = error.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            foreach (var value in new[] { "Kari", Private, "kari@example.no", "1961-04-02", "Ola", "+4799887766", "0150", "tru", "Per" })
+            {
+                Assert.DoesNotContain(value, inner.Message + inner, StringComparison.Ordinal);
+            }
+        }
     }
 
     private static void AssertNoCustomerData(CubeException error)

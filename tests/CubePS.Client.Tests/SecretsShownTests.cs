@@ -46,6 +46,9 @@ public class SecretsShownTests
     [InlineData("https://cube.test/?api_key=s3cr3t-value", "has a query")]
     [InlineData("ftp://user:s3cr3t-value@cube.test/", "not an http or https")]
     [InlineData("https://cube.test/#access_token=s3cr3t-value", "query or fragment")]
+    [InlineData("https://cube.test/?sig=a&code=s3cr3t-value&auth=c", "has a query")]
+    [InlineData("https://cube.test/?X-Amz-Signature=b&k=s3cr3t-value", "has a query")]
+    [InlineData("https://cube.test/?s3cr3t-value", "has a query")]
     public void A_refused_base_URI_is_shown_masked(string uri, string problem)
     {
         var shown = CubeEndpoint.ValidateBaseUri(new Uri(uri));
@@ -58,6 +61,7 @@ public class SecretsShownTests
     [Theory]
     [InlineData("https://cube.test/?api_key=s3cr3t-value")]
     [InlineData("cube.test/?token=s3cr3t-value")]
+    [InlineData("cube.test/?code=s3cr3t-value")]
     public void A_refused_CUBE_BASE_URI_is_shown_masked(string value)
     {
         var error = Assert.Throws<CubeException>(() => ConnectionVariables.Read(name => name switch { "CUBE_BASE_URI" => value, "CUBE_TOKEN" => FakeCube.Token, _ => null }));

@@ -71,7 +71,7 @@ internal static class ConnectionVariables
         {
             if (!Uri.TryCreate(baseUri, UriKind.Absolute, out var parsed))
             {
-                throw Invalid($"{BaseUri} is not an absolute URI: '{SecretMasker.MaskUriText(baseUri ?? string.Empty)}'.");
+                throw Invalid($"{BaseUri} is not an absolute URI: '{SecretMasker.MaskRefusedUriText(baseUri ?? string.Empty)}'.");
             }
 
             var problem = CubeEndpoint.ValidateBaseUri(parsed);

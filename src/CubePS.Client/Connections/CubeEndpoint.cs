@@ -67,17 +67,17 @@ internal static class CubeEndpoint
 
         if (!baseUri.IsAbsoluteUri)
         {
-            return string.Format(CultureInfo.InvariantCulture, "'{0}' is a relative URI; give an absolute one such as https://acme.headshed.com.", SecretMasker.MaskUriText(baseUri.OriginalString));
+            return string.Format(CultureInfo.InvariantCulture, "'{0}' is a relative URI; give an absolute one such as https://acme.headshed.com.", SecretMasker.MaskRefusedUriText(baseUri.OriginalString));
         }
 
         if (baseUri.Scheme != Uri.UriSchemeHttps && baseUri.Scheme != Uri.UriSchemeHttp)
         {
-            return string.Format(CultureInfo.InvariantCulture, "'{0}' is not an http or https URI.", SecretMasker.MaskUriText(baseUri.OriginalString));
+            return string.Format(CultureInfo.InvariantCulture, "'{0}' is not an http or https URI.", SecretMasker.MaskRefusedUriText(baseUri.OriginalString));
         }
 
         if (baseUri.Host.Length == 0)
         {
-            return string.Format(CultureInfo.InvariantCulture, "'{0}' has no host.", SecretMasker.MaskUriText(baseUri.OriginalString));
+            return string.Format(CultureInfo.InvariantCulture, "'{0}' has no host.", SecretMasker.MaskRefusedUriText(baseUri.OriginalString));
         }
 
         if (baseUri.UserInfo.Length > 0)
@@ -87,7 +87,7 @@ internal static class CubeEndpoint
 
         if (baseUri.Query.Length > 0 || baseUri.Fragment.Length > 0)
         {
-            return string.Format(CultureInfo.InvariantCulture, "'{0}' has a query or fragment; give the address that the Cube routes are appended to.", SecretMasker.MaskUriText(baseUri.OriginalString));
+            return string.Format(CultureInfo.InvariantCulture, "'{0}' has a query or fragment; give the address that the Cube routes are appended to.", SecretMasker.MaskRefusedUriText(baseUri.OriginalString));
         }
 
         return null;

@@ -121,6 +121,51 @@ internal sealed class SecretMasker
         return hash < 0 ? uri : uri.Substring(0, hash + 1) + MaskSecretParameters("?" + uri.Substring(hash + 1)).Substring(1);
     }
 
+    private static readonly char[] QueryStarts = { '?', '#' };
+
+    /// <summary>
+    /// A base URI that is refused, as CubePS shows it: as <see cref="MaskUriText"/>, and every value
+    /// of its query and fragment masked, whatever its name ("code", "k"): a base URI takes no query,
+    /// so nothing there is needed to tell what was given.
+    /// </summary>
+    public static string MaskRefusedUriText(string uri)
+    {
+        uri = MaskUriText(uri);
+        var start = uri.IndexOfAny(QueryStarts);
+        if (start < 0)
+        {
+            return uri;
+        }
+
+        var shown = new StringBuilder(uri.Substring(0, start));
+        var part = new StringBuilder();
+        for (var i = start; i <= uri.Length; i++)
+        {
+            var c = i < uri.Length ? uri[i] : '\0';
+            if (i == uri.Length || c is '?' or '#' or '&' or ';')
+            {
+                if (part.Length > 0)
+                {
+                    var text = part.ToString();
+                    var equals = text.IndexOf('=');
+                    shown.Append(equals < 0 ? Mask : text.Substring(0, equals + 1) + Mask);
+                    part.Clear();
+                }
+
+                if (i < uri.Length)
+                {
+                    shown.Append(c);
+                }
+            }
+            else
+            {
+                part.Append(c);
+            }
+        }
+
+        return shown.ToString();
+    }
+
     /// <summary>
     /// A pattern that finds <paramref name="secret"/> however a URL, a JSON text or a web page spells
     /// it: each character as itself, percent-encoded once or twice (its UTF-8 bytes, hex digits in either case),

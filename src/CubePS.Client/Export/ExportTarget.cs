@@ -18,7 +18,9 @@ namespace CubePS.Export;
 /// file that is itself a mount point (a single file bind-mounted into a container) gets the
 /// finished export copied into it in place, since rename(2) cannot replace it. In a shared sticky
 /// folder (/tmp) a link or a file of another user is refused, as Linux's fs.protected_symlinks and
-/// fs.protected_regular make Export-Csv refuse them.
+/// fs.protected_regular make Export-Csv refuse them; what the target is (device and inode) is
+/// checked again when its access is taken and at the moment of replacing, so a file or link
+/// planted after the first check is refused too.
 /// </summary>
 internal sealed class ExportTarget : IDisposable
 {
@@ -36,6 +38,15 @@ internal sealed class ExportTarget : IDisposable
     private readonly bool _noClobber;
     private readonly bool _intoDevice;
     private readonly bool _inPlace;
+
+    // Which file the target was when it was checked (type, device, inode; null: none was there).
+    // What the temporary file is given, and what it replaces, must still be that file.
+    private readonly string? _identity;
+
+    // The temporary file, created by EnsureReplaceable and kept open (and locked) until Write fills
+    // it: created once, never deleted and created again, so a watcher who learns its name cannot
+    // take the name in between and make the export fail.
+    private FileStream? _reserved;
     private bool _committed;
 
     /// <summary>
@@ -52,8 +63,9 @@ internal sealed class ExportTarget : IDisposable
         // The links are checked for a device or a pipe too (another user's named pipe in /tmp,
         // or a link to one, would receive the export), but such a target is written through the
         // path given: /dev/stdout leads to "pipe:[...]", which is no path.
-        var final = FinalTargetOf(path);
+        var (final, identity) = FinalTargetOf(path);
         FinalPath = _intoDevice ? path : final;
+        _identity = identity;
         _inPlace = !_intoDevice && UnixFiles.IsMountPoint(FinalPath);
         // A short name of its own (the target's name may already be as long as a name can be) that
         // starts with a key of the target's name: the next export of the same target finds it.
@@ -91,13 +103,14 @@ internal sealed class ExportTarget : IDisposable
         // owner, group, mode and ACL, so the new file is never readable by more than the old one.
         var stream = _intoDevice
             ? new FileStream(FinalPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16)
-            : UnixFiles.CreateOwnerOnly(TemporaryPath, FileAccess.Write, 1 << 16);
+            : _reserved ?? UnixFiles.CreateOwnerOnly(TemporaryPath, FileAccess.Write, 1 << 16);
+        _reserved = null;
         T result;
         try
         {
             if (!_intoDevice)
             {
-                UnixFiles.TakeAccessOf(stream, FinalPath);
+                UnixFiles.TakeAccessOf(stream, FinalPath, _identity);
             }
 
             result = write(stream);
@@ -151,8 +164,8 @@ internal sealed class ExportTarget : IDisposable
         RemoveAbandonedTemporaryFiles();
         try
         {
-            UnixFiles.CreateOwnerOnly(TemporaryPath, FileAccess.Write, 1).Dispose();
-            File.Delete(TemporaryPath);
+            TemporaryFilesOpen[TemporaryPath] = true;
+            _reserved ??= UnixFiles.CreateOwnerOnly(TemporaryPath, FileAccess.Write, 1 << 16);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -182,8 +195,14 @@ internal sealed class ExportTarget : IDisposable
             if (_inPlace)
             {
                 CopyInPlace();
+                return true;
             }
-            else if (_noClobber || !File.Exists(FinalPath))
+
+            // rename(2) replaces a link, never follows it; but a file or link planted since the
+            // check (another user's, in a shared folder) is not replaced: refused, as it would
+            // have been before the export began.
+            UnixFiles.EnsureUnchanged(FinalPath, _identity);
+            if (_noClobber || !File.Exists(FinalPath))
             {
                 File.Move(TemporaryPath, FinalPath);
             }
@@ -200,6 +219,8 @@ internal sealed class ExportTarget : IDisposable
 
     public void Dispose()
     {
+        _reserved?.Dispose();
+        _reserved = null;
         if (!_committed && !_intoDevice)
         {
             DeleteQuietly(TemporaryPath);
@@ -311,11 +332,11 @@ internal sealed class ExportTarget : IDisposable
     /// folder (world-writable, like /tmp): a link there of a user who is neither this one nor the
     /// folder's owner, and a file there of such a user.
     /// </summary>
-    private static string FinalTargetOf(string path)
+    private static (string Path, string? Identity) FinalTargetOf(string path)
     {
         if (!UnixFiles.OnUnix)
         {
-            return WindowsFinalTargetOf(path);
+            return (WindowsFinalTargetOf(path), null);
         }
 
         var me = UnixFiles.EffectiveUserId;
@@ -336,7 +357,7 @@ internal sealed class ExportTarget : IDisposable
 
             if (status is not { } found)
             {
-                return current;
+                return (current, null);
             }
 
             var planted = folder is { IsSharedStickyFolder: true } shared && found.Owner != me && found.Owner != shared.Owner;
@@ -347,7 +368,7 @@ internal sealed class ExportTarget : IDisposable
                     throw Refused(path, CubeErrorCategory.PermissionDenied, "{0} is a file of another user in the shared folder {1}; it is not replaced, as Linux (fs.protected_regular) refuses it to Export-Csv. Nothing was requested.", FolderOf(current), "Export into a folder of your own, or have its owner remove the file.");
                 }
 
-                return current;
+                return (current, found.Identity);
             }
 
             if (planted)

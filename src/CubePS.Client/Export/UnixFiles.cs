@@ -21,12 +21,16 @@ internal static class UnixFiles
     /// <summary>What lstat(2) says of a path.</summary>
     internal readonly struct Status
     {
-        public Status(int mode, uint owner, uint group)
+        public Status(int mode, uint owner, uint group, string identity)
         {
             Mode = mode;
             Owner = owner;
             Group = group;
+            Identity = identity;
         }
+
+        /// <summary>The file's type, device and inode: which file this is, whatever its name.</summary>
+        public string Identity { get; }
 
         public int Mode { get; }
 
@@ -93,7 +97,7 @@ internal static class UnixFiles
         var status = new byte[256];
         if ((followLink ? NativeMethods.Stat(Utf8(path), status) : NativeMethods.LStat(Utf8(path), status)) == 0)
         {
-            return new Status(BitConverter.ToInt32(status, 4), BitConverter.ToUInt32(status, 8), BitConverter.ToUInt32(status, 12));
+            return StatusOf(status);
         }
 
         var errno = Marshal.GetLastWin32Error();
@@ -103,6 +107,38 @@ internal static class UnixFiles
         }
 
         throw Failure(errno, path);
+    }
+
+    private static Status StatusOf(byte[] status)
+    {
+        // .NET's FileStatus: Dev (int64) at 88, then Ino (.NET 6) or RDev and Ino (.NET 7 on):
+        // the 24 bytes from 88 hold the device and the inode either way (the buffer starts zeroed).
+        var mode = BitConverter.ToInt32(status, 4);
+        var identity = (mode & NativeMethods.TypeMask).ToString("x", System.Globalization.CultureInfo.InvariantCulture) + ":" + BitConverter.ToString(status, 88, 24);
+        return new Status(mode, BitConverter.ToUInt32(status, 8), BitConverter.ToUInt32(status, 12), identity);
+    }
+
+    /// <summary>
+    /// Throws when <paramref name="path"/> (a link not followed) is not the file it was when it was
+    /// checked (<paramref name="identity"/>; null: nothing was there): another user may have
+    /// planted a file or a link there since, whose owner, mode or place the export must not take.
+    /// </summary>
+    public static Status? EnsureUnchanged(string path, string? identity)
+    {
+        if (!OnUnix)
+        {
+            return null;
+        }
+
+        var now = LinkStatus(path);
+        if (now?.Identity != identity)
+        {
+            throw new IOException(identity is null
+                ? "A file or link appeared under the target's name after the target was checked; it is not replaced and not followed."
+                : "The target was replaced by another file or link after it was checked; it is not replaced and not followed.");
+        }
+
+        return now;
     }
 
     /// <summary>readlink(2): what a symbolic link says, as it says it.</summary>
@@ -224,22 +260,22 @@ internal static class UnixFiles
     /// are dropped rather than handed to another group. Nothing happens when <paramref name="from"/>
     /// is not there.
     /// </summary>
-    public static void TakeAccessOf(FileStream file, string from)
+    public static void TakeAccessOf(FileStream file, string from, string? identity)
     {
         if (!OnUnix)
         {
             return;
         }
 
-        var status = new byte[256];
-        if (NativeMethods.Stat(Utf8(from), status) != 0)
+        // lstat, not stat: the file checked, never what a link planted since leads to.
+        if (EnsureUnchanged(from, identity) is not { } found)
         {
             return;
         }
 
-        var mode = BitConverter.ToInt32(status, 4) & 0x1FF;
-        var owner = BitConverter.ToUInt32(status, 8);
-        var group = BitConverter.ToUInt32(status, 12);
+        var mode = found.Mode & 0x1FF;
+        var owner = found.Owner;
+        var group = found.Group;
         var handle = file.SafeFileHandle;
         var asRoot = NativeMethods.GetEUid() == 0;
         if (owner != NativeMethods.GetEUid() || group != NativeMethods.GetEGid())
@@ -261,6 +297,9 @@ internal static class UnixFiles
         {
             CopyAccessAcl(handle, from);
         }
+
+        // Still the file checked: the ACL, read by name, came from it.
+        EnsureUnchanged(from, identity);
     }
 
     /// <summary>
@@ -319,7 +358,7 @@ internal static class UnixFiles
     private static void CopyAccessAcl(SafeFileHandle handle, string from)
     {
         var acl = new byte[8192];
-        var length = NativeMethods.GetXattr(Utf8(from), Utf8(AccessAclAttribute), acl, new UIntPtr((uint)acl.Length)).ToInt64();
+        var length = NativeMethods.LGetXattr(Utf8(from), Utf8(AccessAclAttribute), acl, new UIntPtr((uint)acl.Length)).ToInt64();
         if (length < 0)
         {
             var errno = Marshal.GetLastWin32Error();
@@ -470,9 +509,9 @@ internal static class UnixFiles
         [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
         public static extern int FChown(int descriptor, uint owner, uint group);
 
-        [DllImport("libc", EntryPoint = "getxattr", SetLastError = true)]
+        [DllImport("libc", EntryPoint = "lgetxattr", SetLastError = true)]
         [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        public static extern IntPtr GetXattr(byte[] utf8Path, byte[] utf8Name, [Out] byte[] value, UIntPtr size);
+        public static extern IntPtr LGetXattr(byte[] utf8Path, byte[] utf8Name, [Out] byte[] value, UIntPtr size);
 
         [DllImport("libc", EntryPoint = "fsetxattr", SetLastError = true)]
         [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]

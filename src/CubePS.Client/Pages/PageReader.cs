@@ -136,16 +136,16 @@ internal sealed class PageReader
                 }
                 catch (JsonException e)
                 {
-                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "The reply is not valid JSON near byte {0:N0}{1}: {2}", _bufferOffset + (e.BytePositionInLine ?? 0), PathOfFault(), WithoutQuotedText(e.Message)), contentType, e);
+                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "The reply is not valid JSON near byte {0:N0}{1}: {2}", _bufferOffset + (e.BytePositionInLine ?? 0), PathOfFault(), WithoutQuotedText(e.Message)), contentType);
                 }
                 catch (InvalidOperationException e)
                 {
                     // Utf8JsonReader reports text it cannot decode this way (records report their own, with the key).
-                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "The page itself (not a record) has text that cannot be decoded near byte {0:N0}: {1}", _bufferOffset, e.Message), contentType, e);
+                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "The page itself (not a record) has text that cannot be decoded near byte {0:N0}: {1}", _bufferOffset, e.Message), contentType);
                 }
                 catch (InvalidRecordException e)
                 {
-                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "Record {0} of the page: {1}", _page.Records + 1, e.Message), contentType, e);
+                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "Record {0} of the page: {1}", _page.Records + 1, e.Message), contentType);
                 }
 
                 if (outcome == Outcome.Stopped)
@@ -387,7 +387,28 @@ internal sealed class PageReader
         return true;
     }
 
-    private CubeException Invalid(string problem, string? contentType, Exception? inner = null)
+    /// <summary>
+    /// Whether the reply begins as a JSON object, list or string does (after a UTF-8 byte order mark
+    /// and white space). A 200 reply that is JSON may be customer data in a shape CubePS does not
+    /// take (a single record as 'results', a record alone): its text is never shown.
+    /// </summary>
+    private bool LooksLikeJson()
+    {
+        var i = 0;
+        if (_headLength >= 3 && _head[0] == 0xEF && _head[1] == 0xBB && _head[2] == 0xBF)
+        {
+            i = 3;
+        }
+
+        while (i < _headLength && _head[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        {
+            i++;
+        }
+
+        return i < _headLength && _head[i] is (byte)'{' or (byte)'[' or (byte)'"';
+    }
+
+    private CubeException Invalid(string problem, string? contentType)
     {
         var message = new StringBuilder();
         message.Append("Cube's reply for ").Append(_context.Describe()).Append(" cannot be read as customer records. ").Append(problem);
@@ -419,12 +440,14 @@ internal sealed class PageReader
             message.Append(" (The reply's text is not shown: it holds customer records.)");
         }
 
-        var error = _context.InvalidResponse(message.ToString(), inner);
+        // No inner exception: the parser's own (JsonException, a decoder's) quotes the reply near the
+        // fault, and Get-Error prints inner exceptions into transcripts. The message above says where.
+        var error = _context.InvalidResponse(message.ToString(), null);
 
         // An error record goes to $Error, transcripts and job logs, read by people who may not see
         // customer data: the reply's first bytes only when they are not a page of customers (an
         // error body, a login page).
-        if (_headLength > 0 && !_reachedRecords)
+        if (_headLength > 0 && !_reachedRecords && !LooksLikeJson())
         {
             error.ResponseText = ReplyText.Summarize(_head, _headLength, _context.Masker, cutShort: _headLength == _head.Length);
         }
