@@ -50,6 +50,12 @@ internal sealed class PageReader
     private long _recordStart;
     private bool _reachedRecords;
 
+    // After a record (or envelope value) was cut off by the end of the buffer: the unread bytes to
+    // wait for before reading it again, twice what it had. Read again at every arrival, a record of
+    // n bytes coming in small reads cost O(n^2) (5M repeated keys: minutes); doubling keeps the
+    // work on any record within about three reads of its bytes.
+    private int _readAgainAt;
+
     /// <param name="onNextLink">Told the <c>next</c> link as soon as it is read, when it comes before the records, so the next page can be fetched while this one is read.</param>
     public PageReader(IRecordSink sink, RequestContext context, Action<string>? onNextLink = null)
     {
@@ -89,6 +95,17 @@ internal sealed class PageReader
                 var read = await body.ReadAsync(_buffer, _end, _buffer.Length - _end, cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
+                    if (_position != Position.Done && _readAgainAt > 0 && _byteOrderMarkChecked)
+                    {
+                        // Bytes held back for a cut-off record: read them before saying the reply was cut short.
+                        _readAgainAt = 0;
+                        if (ProcessOrThrow(contentType) == Outcome.Stopped)
+                        {
+                            _page.Stopped = true;
+                            return _page;
+                        }
+                    }
+
                     if (_position != Position.Done)
                     {
                         throw Invalid(_page.Records == 0 && _page.Bytes == 0
@@ -108,26 +125,12 @@ internal sealed class PageReader
                     continue;
                 }
 
-                Outcome outcome;
-                try
+                if (_end - _start < _readAgainAt && _end < _buffer.Length)
                 {
-                    outcome = Process();
-                }
-                catch (JsonException e)
-                {
-                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "The reply is not valid JSON near byte {0:N0}{1}: {2}", _bufferOffset + (e.BytePositionInLine ?? 0), PathOfFault(), WithoutQuotedText(e.Message)), contentType, e);
-                }
-                catch (InvalidOperationException e)
-                {
-                    // Utf8JsonReader reports text it cannot decode this way (records report their own, with the key).
-                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "The page itself (not a record) has text that cannot be decoded near byte {0:N0}: {1}", _bufferOffset, e.Message), contentType, e);
-                }
-                catch (InvalidRecordException e)
-                {
-                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "Record {0} of the page: {1}", _page.Records + 1, e.Message), contentType, e);
+                    continue;
                 }
 
-                if (outcome == Outcome.Stopped)
+                if (ProcessOrThrow(contentType) == Outcome.Stopped)
                 {
                     _page.Stopped = true;
                     return _page;
@@ -139,6 +142,36 @@ internal sealed class PageReader
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = Array.Empty<byte>();
         }
+    }
+
+    private Outcome ProcessOrThrow(string? contentType)
+    {
+        Outcome outcome;
+        try
+        {
+            outcome = Process();
+        }
+        catch (JsonException e)
+        {
+            throw Invalid(string.Format(CultureInfo.InvariantCulture, "The reply is not valid JSON near byte {0:N0}{1}: {2}", _bufferOffset + (e.BytePositionInLine ?? 0), PathOfFault(), WithoutQuotedText(e.Message)), contentType, e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Utf8JsonReader reports text it cannot decode this way (records report their own, with the key).
+            throw Invalid(string.Format(CultureInfo.InvariantCulture, "The page itself (not a record) has text that cannot be decoded near byte {0:N0}: {1}", _bufferOffset, e.Message), contentType, e);
+        }
+        catch (InvalidRecordException e)
+        {
+            throw Invalid(string.Format(CultureInfo.InvariantCulture, "Record {0} of the page: {1}", _page.Records + 1, e.Message), contentType, e);
+        }
+
+        // Nothing held back: the next arrival is read at once. Something cut off: wait for
+        // twice as much (never more than the buffer may hold, so an oversized record still fails).
+        var unread = _end - _start;
+        _readAgainAt = outcome == Outcome.NeedMoreData && unread > 0
+            ? (int)Math.Min(2L * unread, MaximumBufferSize)
+            : 0;
+        return outcome;
     }
 
     [MethodImpl(JitHints.HotLoop)]
