@@ -29,6 +29,13 @@ internal sealed class PageReader
     internal const int MaximumBufferSize = 64 * 1024 * 1024;
     private static readonly byte[] Utf8Bom = { 0xEF, 0xBB, 0xBF };
 
+    /// <summary>
+    /// The most records one page without a <c>count</c> (a bare array, or an envelope whose count
+    /// comes after its records) may have: far past any Cube assignment, and what is kept per record
+    /// for the read (its id, a few dozen bytes in the duplicate set) stays within ~100 MB.
+    /// </summary>
+    internal const int MaximumRecordsWithoutCount = 2_000_000;
+
     private readonly IRecordSink _sink;
     private readonly RequestContext _context;
     private readonly Action<string>? _onNextLink;
@@ -220,6 +227,8 @@ internal sealed class PageReader
                         throw Invalid(string.Format(CultureInfo.InvariantCulture, "Item {0} of the customer list is {1}, not a record (a JSON object).", _page.Records + 1, Describe(reader.TokenType)), null);
                     }
 
+                    CheckRecordCount();
+
                     // One pass: the sink reads the record from this reader; when the buffer ends
                     // inside it, it keeps nothing and the record is read again with more data.
                     _recordStart = _bufferOffset + reader.TokenStartIndex;
@@ -397,6 +406,27 @@ internal sealed class PageReader
         _bufferOffset += Utf8Bom.Length;
         _byteOrderMarkChecked = true;
         return true;
+    }
+
+    /// <summary>
+    /// Bounds the records of a page while they are read, not once it ends: a page that announced
+    /// its count may have at most the paging bound (twice the count and 1,000), one without a count
+    /// <see cref="MaximumRecordsWithoutCount"/>; an endless page is refused there, on every page.
+    /// </summary>
+    private void CheckRecordCount()
+    {
+        if (_page.Count is { } count)
+        {
+            var limit = count > (long.MaxValue - 1000) / 2 ? long.MaxValue : (2 * count) + 1000;
+            if (_page.Records >= limit)
+            {
+                throw Invalid(string.Format(CultureInfo.InvariantCulture, "The page has more than {0:N0} records (twice the {1:N0} its 'count' announced, and 1,000): its paging does not end.", limit, count), null);
+            }
+        }
+        else if (_page.Records >= MaximumRecordsWithoutCount)
+        {
+            throw Invalid(string.Format(CultureInfo.InvariantCulture, "The page has more than {0:N0} records and announced no 'count': CubePS reads at most that many from one page without a count, far more than any Cube assignment has.", MaximumRecordsWithoutCount), null);
+        }
     }
 
     private CubeException Invalid(string problem, string? contentType, Exception? inner = null)
