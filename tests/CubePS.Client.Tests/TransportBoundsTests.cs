@@ -31,6 +31,37 @@ public class TransportBoundsTests
     }
 
     [Fact]
+    public async Task A_chunk_size_line_past_the_limit_is_an_invalid_response_at_once_not_a_lost_connection()
+    {
+        // Review 18 F3: a 60,000-byte chunk extension; .NET says "The HTTP/1.1 response chunk was
+        // too large" with an HttpRequestException of no kind, which was taken for a lost connection.
+        var body = Json.Length.ToString("x", System.Globalization.CultureInfo.InvariantCulture) + ";" + new string('e', 60000) + "\r\n" + Json + "\r\n0\r\n\r\n";
+        using var server = LoopbackServer.Http(_ => LoopbackServer.Reply("200 OK", "Content-Type: application/json\r\nTransfer-Encoding: chunked", body));
+
+        var error = await FailsAsync(server);
+
+        Assert.Equal(CubeErrorIds.InvalidResponse, error.ErrorId);
+        Assert.Contains("breaks HTTP's framing of its body", error.Message);
+        Assert.Equal(1, server.Requests);
+    }
+
+    [Fact]
+    public async Task Headers_past_the_limit_and_endless_interim_replies_are_an_invalid_response_at_once()
+    {
+        // Review 18 F4: a 100 KB header line, then 5,000 "100 Continue" replies: .NET's header limit, never retried.
+        using var big = LoopbackServer.Http(_ => LoopbackServer.Reply("200 OK", "Content-Type: application/json\r\nX-Big: " + new string('a', 100 * 1024) + "\r\nContent-Length: " + Json.Length, Json));
+        var bigError = await FailsAsync(big);
+        Assert.Equal(CubeErrorIds.InvalidResponse, bigError.ErrorId);
+        Assert.Equal(1, big.Requests);
+
+        var interim = string.Concat(Enumerable.Repeat("HTTP/1.1 100 Continue\r\nX-A: b\r\n\r\n", 5000));
+        using var many = LoopbackServer.Http(_ => interim + LoopbackServer.Reply("200 OK", "Content-Type: application/json\r\nContent-Length: " + Json.Length, Json));
+        var manyError = await FailsAsync(many);
+        Assert.Equal(CubeErrorIds.InvalidResponse, manyError.ErrorId);
+        Assert.Equal(1, many.Requests);
+    }
+
+    [Fact]
     public async Task A_connection_that_drops_mid_body_is_retried_and_says_how_many_bytes_arrived()
     {
         using var server = LoopbackServer.Http(_ => LoopbackServer.Reply("200 OK", "Content-Type: application/json\r\nContent-Length: 1000", Json), closeAfterReply: true);

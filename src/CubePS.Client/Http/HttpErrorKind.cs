@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Concurrent;
+using System.IO;
+using System.Net.Http;
 using System.Reflection;
 
 namespace CubePS.Http;
@@ -32,4 +34,15 @@ internal static class HttpErrorKind
 
     /// <summary>True for the kinds that say the server's reply broke HTTP's rules: the same server will break them again.</summary>
     public static bool IsUnreadableReply(Exception e) => Of(e) is "InvalidResponse" or "ConfigurationLimitExceeded";
+
+    /// <summary>
+    /// True for a failure of a body read that says the body's HTTP framing is broken. Besides the
+    /// kinds above, .NET raises some framing faults from the body read (a chunk-size line past its
+    /// limit: "The HTTP/1.1 response chunk was too large") as a bare HttpRequestException with no
+    /// kind and no cause; a connection that breaks while the body is read is an IOException or has
+    /// one inside, and a reply that ends early is kind ResponseEnded.
+    /// </summary>
+    public static bool IsUnreadableBody(Exception e) =>
+        IsUnreadableReply(e)
+        || (e is HttpRequestException { InnerException: null } && e is not IOException && Of(e) is null);
 }

@@ -97,7 +97,7 @@ internal sealed class TimeoutReadStream : Stream
                     e);
             }
 
-            if (e is IOException or HttpRequestException && HttpErrorKind.IsUnreadableReply(e))
+            if (e is IOException or HttpRequestException && HttpErrorKind.IsUnreadableBody(e))
             {
                 // A chunk size that is not one, or a chunk longer than it says: Cube answered, but
                 // not in HTTP that can be read, and will answer the same way again. The bytes of

@@ -50,6 +50,13 @@ internal sealed class PageReader
     }
     private static readonly byte[] Utf8Bom = { 0xEF, 0xBB, 0xBF };
 
+    /// <summary>
+    /// The most records one page without a <c>count</c> (a bare array, or an envelope whose count
+    /// comes after its records) may have: far past any Cube assignment, and what is kept per record
+    /// for the read (its id, a few dozen bytes in the duplicate set) stays within ~100 MB.
+    /// </summary>
+    internal const int MaximumRecordsWithoutCount = 2_000_000;
+
     private readonly IRecordSink _sink;
     private readonly RequestContext _context;
     private readonly Action<string>? _onNextLink;
@@ -70,6 +77,12 @@ internal sealed class PageReader
     // its records: an error then names the place (a path of keys) and never shows the reply's text.
     private long _recordStart;
     private bool _reachedRecords;
+
+    // After a record (or envelope value) was cut off by the end of the buffer: the unread bytes to
+    // wait for before reading it again, twice what it had. Read again at every arrival, a record of
+    // n bytes coming in small reads cost O(n^2) (5M repeated keys: minutes); doubling keeps the
+    // work on any record within about three reads of its bytes.
+    private int _readAgainAt;
 
     /// <param name="onNextLink">Told the <c>next</c> link as soon as it is read, when it comes before the records, so the next page can be fetched while this one is read.</param>
     public PageReader(IRecordSink sink, RequestContext context, Action<string>? onNextLink = null)
@@ -110,6 +123,17 @@ internal sealed class PageReader
                 var read = await body.ReadAsync(_buffer, _end, _buffer.Length - _end, cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
+                    if (_position != Position.Done && _readAgainAt > 0 && _byteOrderMarkChecked)
+                    {
+                        // Bytes held back for a cut-off record: read them before saying the reply was cut short.
+                        _readAgainAt = 0;
+                        if (ProcessOrThrow(contentType) == Outcome.Stopped)
+                        {
+                            _page.Stopped = true;
+                            return _page;
+                        }
+                    }
+
                     if (_position != Position.Done)
                     {
                         throw Invalid(_page.Records == 0 && _page.Bytes == 0
@@ -129,26 +153,12 @@ internal sealed class PageReader
                     continue;
                 }
 
-                Outcome outcome;
-                try
+                if (_end - _start < _readAgainAt && _end < _buffer.Length)
                 {
-                    outcome = Process();
-                }
-                catch (JsonException e)
-                {
-                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "The reply is not valid JSON near byte {0:N0}{1}: {2}", _bufferOffset + (e.BytePositionInLine ?? 0), PathOfFault(), WithoutQuotedText(e.Message)), contentType);
-                }
-                catch (InvalidOperationException e)
-                {
-                    // Utf8JsonReader reports text it cannot decode this way (records report their own, with the key).
-                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "The page itself (not a record) has text that cannot be decoded near byte {0:N0}: {1}", _bufferOffset, e.Message), contentType);
-                }
-                catch (InvalidRecordException e)
-                {
-                    throw Invalid(string.Format(CultureInfo.InvariantCulture, "Record {0} of the page: {1}", _page.Records + 1, e.Message), contentType);
+                    continue;
                 }
 
-                if (outcome == Outcome.Stopped)
+                if (ProcessOrThrow(contentType) == Outcome.Stopped)
                 {
                     _page.Stopped = true;
                     return _page;
@@ -160,6 +170,36 @@ internal sealed class PageReader
             ReturnBuffer(_buffer);
             _buffer = Array.Empty<byte>();
         }
+    }
+
+    private Outcome ProcessOrThrow(string? contentType)
+    {
+        Outcome outcome;
+        try
+        {
+            outcome = Process();
+        }
+        catch (JsonException e)
+        {
+            throw Invalid(string.Format(CultureInfo.InvariantCulture, "The reply is not valid JSON near byte {0:N0}{1}: {2}", _bufferOffset + (e.BytePositionInLine ?? 0), PathOfFault(), WithoutQuotedText(e.Message)), contentType);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Utf8JsonReader reports text it cannot decode this way (records report their own, with the key).
+            throw Invalid(string.Format(CultureInfo.InvariantCulture, "The page itself (not a record) has text that cannot be decoded near byte {0:N0}: {1}", _bufferOffset, e.Message), contentType);
+        }
+        catch (InvalidRecordException e)
+        {
+            throw Invalid(string.Format(CultureInfo.InvariantCulture, "Record {0} of the page: {1}", _page.Records + 1, e.Message), contentType);
+        }
+
+        // Nothing held back: the next arrival is read at once. Something cut off: wait for
+        // twice as much (never more than the buffer may hold, so an oversized record still fails).
+        var unread = _end - _start;
+        _readAgainAt = outcome == Outcome.NeedMoreData && unread > 0
+            ? (int)Math.Min(2L * unread, MaximumBufferSize)
+            : 0;
+        return outcome;
     }
 
     [MethodImpl(JitHints.HotLoop)]
@@ -207,6 +247,8 @@ internal sealed class PageReader
                     {
                         throw Invalid(string.Format(CultureInfo.InvariantCulture, "Item {0} of the customer list is {1}, not a record (a JSON object).", _page.Records + 1, Describe(reader.TokenType)), null);
                     }
+
+                    CheckRecordCount();
 
                     // One pass: the sink reads the record from this reader; when the buffer ends
                     // inside it, it keeps nothing and the record is read again with more data.
@@ -406,6 +448,27 @@ internal sealed class PageReader
         }
 
         return i < _headLength && _head[i] is (byte)'{' or (byte)'[' or (byte)'"';
+    }
+
+    /// <summary>
+    /// Bounds the records of a page while they are read, not once it ends: a page that announced
+    /// its count may have at most the paging bound (twice the count and 1,000), one without a count
+    /// <see cref="MaximumRecordsWithoutCount"/>; an endless page is refused there, on every page.
+    /// </summary>
+    private void CheckRecordCount()
+    {
+        if (_page.Count is { } count)
+        {
+            var limit = count > (long.MaxValue - 1000) / 2 ? long.MaxValue : (2 * count) + 1000;
+            if (_page.Records >= limit)
+            {
+                throw Invalid(string.Format(CultureInfo.InvariantCulture, "The page has more than {0:N0} records (twice the {1:N0} its 'count' announced, and 1,000): its paging does not end.", limit, count), null);
+            }
+        }
+        else if (_page.Records >= MaximumRecordsWithoutCount)
+        {
+            throw Invalid(string.Format(CultureInfo.InvariantCulture, "The page has more than {0:N0} records and announced no 'count': CubePS reads at most that many from one page without a count, far more than any Cube assignment has.", MaximumRecordsWithoutCount), null);
+        }
     }
 
     private CubeException Invalid(string problem, string? contentType)
