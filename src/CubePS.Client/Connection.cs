@@ -30,7 +30,6 @@ public sealed class Connection : IDisposable
     /// request takes a slot before its timeout starts, so waiting for a slot is never counted as
     /// Cube being slow; pages and assignments read ahead take only slots nobody else is waiting for.
     /// </summary>
-    internal const int RequestSlots = RequestSettings.DefaultThrottleLimit;
 
     private static readonly string UserAgent = string.Format(
         CultureInfo.InvariantCulture,
@@ -176,19 +175,12 @@ public sealed class Connection : IDisposable
     {
         get
         {
-            if (Proxy is not null)
+            if (Proxy is not null || !Connections.SystemProxy.TryFind(BaseUri, BaseUri, out var proxy) || proxy is null)
             {
                 return null;
             }
 
-            var system = WebRequest.GetSystemWebProxy();
-            if (system is null || system.IsBypassed(BaseUri))
-            {
-                return null;
-            }
-
-            var proxy = system.GetProxy(BaseUri);
-            return proxy is null || proxy == BaseUri ? null : new UriBuilder(proxy.Scheme, proxy.Host, proxy.Port).Uri;
+            return new UriBuilder(proxy.Scheme, proxy.Host, proxy.Port).Uri;
         }
     }
 

@@ -486,7 +486,7 @@ public class HostileServerTests
         var counts = await Task.WhenAll(downloads);
 
         Assert.All(counts, count => Assert.Equal(1, count));
-        Assert.Equal(Connection.RequestSlots, handler.MostAtOnce);
+        Assert.Equal(RequestSettings.DefaultThrottleLimit, handler.MostAtOnce);
     }
 
     [Fact]

@@ -136,7 +136,7 @@ internal sealed class AssignmentReadAhead : IDisposable
             }
 
             ahead.TakenOver = true;
-            var key = PageKey(pageUri);
+            var key = NextLink.PageKey(pageUri);
             if (ahead.Pages.TryGetValue(key, out var page))
             {
                 ahead.Pages.Remove(key);
@@ -152,7 +152,7 @@ internal sealed class AssignmentReadAhead : IDisposable
     {
         lock (_lock)
         {
-            return _ahead.TryGetValue(assignmentId, out var ahead) && ahead.Pages.ContainsKey(PageKey(pageUri));
+            return _ahead.TryGetValue(assignmentId, out var ahead) && ahead.Pages.ContainsKey(NextLink.PageKey(pageUri));
         }
     }
 
@@ -201,7 +201,6 @@ internal sealed class AssignmentReadAhead : IDisposable
         }
     }
 
-    private static string PageKey(Uri uri) => NextLink.PageKey(uri);
 
     private void Drop(Ahead ahead)
     {
@@ -258,7 +257,7 @@ internal sealed class AssignmentReadAhead : IDisposable
         try
         {
             var uri = CubeEndpoint.CustomersUri(_connection.BaseUri, ahead.AssignmentId);
-            var visited = new HashSet<string>(StringComparer.Ordinal) { PageKey(uri) };
+            var visited = new HashSet<string>(StringComparer.Ordinal) { NextLink.PageKey(uri) };
             for (var pageNumber = 1; pageNumber <= PagesPerAssignment; pageNumber++)
             {
                 Task<FetchedPage> fetch;
@@ -272,7 +271,7 @@ internal sealed class AssignmentReadAhead : IDisposable
                     var context = new RequestContext(ahead.AssignmentId, pageNumber, uri, _connection.Masker);
                     var token = _cancel.Token;
                     fetch = Task.Run(() => _fetch(context, token), CancellationToken.None);
-                    ahead.Pages[PageKey(uri)] = fetch;
+                    ahead.Pages[NextLink.PageKey(uri)] = fetch;
                 }
 
                 FetchedPage page;
@@ -299,7 +298,7 @@ internal sealed class AssignmentReadAhead : IDisposable
                 // The reader's own rule (NextLink): a link it would refuse is never fetched ahead.
                 if (page.NextLink is not { } link
                     || !NextLink.IsFollowable(link, _connection.BaseUri, out var next)
-                    || !visited.Add(PageKey(next)))
+                    || !visited.Add(NextLink.PageKey(next)))
                 {
                     return;
                 }

@@ -218,8 +218,8 @@ internal sealed class CustomerDownloader
     private async Task<AssignmentRead> ReadPagesAsync(int assignmentId, CollectingSink sink, CustomerCollection into, CancellationToken cancellationToken)
     {
         var pageUri = CubeEndpoint.CustomersUri(_connection.BaseUri, assignmentId);
-        var visited = new HashSet<string>(StringComparer.Ordinal) { PageKey(pageUri) };
-        using var prefetcher = new PagePrefetcher((uri, page, token) => FetchWholeAsync(new RequestContext(assignmentId, page, uri, _sender.Masker), token), PageKey, cancellationToken);
+        var visited = new HashSet<string>(StringComparer.Ordinal) { NextLink.PageKey(pageUri) };
+        using var prefetcher = new PagePrefetcher((uri, page, token) => FetchWholeAsync(new RequestContext(assignmentId, page, uri, _sender.Masker), token), NextLink.PageKey, cancellationToken);
         PagePredictor? predictor = null;
         var read = new AssignmentRead();
         var pagesWithoutNewCustomers = 0;
@@ -269,7 +269,7 @@ internal sealed class CustomerDownloader
             pagesWithoutNewCustomers = broughtNew ? 0 : pagesWithoutNewCustomers + 1;
             CheckPagingEnds(read, sink, pagesWithoutNewCustomers, pageNumber, context);
             var next = NextLink.Check(page.Next, context, _sender);
-            if (!visited.Add(PageKey(next)))
+            if (!visited.Add(NextLink.PageKey(next)))
             {
                 throw context.InvalidResponse(string.Format(
                     CultureInfo.InvariantCulture,
@@ -310,7 +310,6 @@ internal sealed class CustomerDownloader
     }
 
     /// <summary>A page's identity: its URI without the fragment, which is never sent to the server.</summary>
-    private static string PageKey(Uri uri) => NextLink.PageKey(uri);
 
     private static void Note(AssignmentRead read, PageSummary page, CollectingSink sink)
     {
@@ -488,7 +487,7 @@ internal sealed class CustomerDownloader
         // With -First the page being read may be the last one needed: fetch nothing ahead of it.
         if (into.RecordsStillWanted is null
             && NextLink.IsFollowable(link, _connection.BaseUri, out var next)
-            && !visited.Contains(PageKey(next))
+            && !visited.Contains(NextLink.PageKey(next))
             && ReadAhead?.Holds(assignmentId, next) != true
             && Budget.HasRoom
             && _connection.HasFreeSlots(_sender.Settings.ThrottleLimit, SlotsLeftForOthers))

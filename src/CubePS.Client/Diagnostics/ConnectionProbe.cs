@@ -77,22 +77,9 @@ internal sealed class ConnectionProbe
         return result;
     }
 
-    private bool UsesProxy(Uri uri)
-    {
-        // A loopback base URI is always reached directly (HttpHandlerFactory).
-        if (CubeEndpoint.IsLoopback(_connection.BaseUri))
-        {
-            return false;
-        }
-
-        if (_connection.Proxy is not null)
-        {
-            return true;
-        }
-
-        var system = WebRequest.DefaultWebProxy;
-        return system is not null && !system.IsBypassed(uri) && system.GetProxy(uri) is { } proxy && proxy != uri;
-    }
+    // A loopback base URI is always reached directly (HttpHandlerFactory), -Proxy or not.
+    private bool UsesProxy(Uri uri) =>
+        !CubeEndpoint.IsLoopback(_connection.BaseUri) && (_connection.Proxy is not null || SystemProxy.IsUsedFor(_connection.BaseUri, uri));
 
     /// <summary>
     /// Through a proxy, only a request shows that Cube's host can be reached: one GET of the base

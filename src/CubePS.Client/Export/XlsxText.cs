@@ -60,6 +60,15 @@ internal static class XlsxText
         return count;
     }
 
+    // A carriage return as a reference, so XML readers keep it instead of folding it into a line feed.
+    private static ReadOnlySpan<byte> EntityOf(byte b) => b switch
+    {
+        (byte)'<' => "&lt;"u8,
+        (byte)'>' => "&gt;"u8,
+        (byte)'&' => "&amp;"u8,
+        _ => "&#13;"u8,
+    };
+
     /// <summary>The text, escaped, appended to <paramref name="output"/>.</summary>
     [MethodImpl(JitHints.HotLoop)]
     public static void Write(Utf8Output output, ReadOnlySpan<byte> utf8)
@@ -76,21 +85,9 @@ internal static class XlsxText
             var consumed = 1;
             switch (b)
             {
-                case (byte)'<':
+                case (byte)'<' or (byte)'>' or (byte)'&' or (byte)'\r':
                     Flush(output, utf8, start, i);
-                    output.Write("&lt;"u8);
-                    break;
-                case (byte)'>':
-                    Flush(output, utf8, start, i);
-                    output.Write("&gt;"u8);
-                    break;
-                case (byte)'&':
-                    Flush(output, utf8, start, i);
-                    output.Write("&amp;"u8);
-                    break;
-                case (byte)'\r':
-                    Flush(output, utf8, start, i);
-                    output.Write("&#13;"u8);
+                    output.Write(EntityOf(b));
                     break;
                 case (byte)'_':
                     if (!IsEscapeAt(utf8, i))

@@ -96,7 +96,7 @@ internal static class StatusErrors
     /// </summary>
     public static CubeException ProxyRefused(RequestContext context, Connection connection, string statusText)
     {
-        if (connection.Proxy is null && !SystemProxy.IsUsedFor(context.Uri))
+        if (connection.Proxy is null && !SystemProxy.IsUsedFor(connection.BaseUri, context.Uri))
         {
             // No proxy is between: Cube's address itself (or something that intercepts the
             // traffic unseen) asks for proxy credentials, and no -ProxyCredential can reach it.
